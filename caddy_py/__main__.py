@@ -1,0 +1,3 @@
+from caddy_py.cli import main
+
+raise SystemExit(main())

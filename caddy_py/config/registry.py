@@ -1,0 +1,46 @@
+"""Runtime module registry, keyed by Caddy module ID ("http.handlers.reverse_proxy").
+
+A runtime module is a class registered with `@register("http.handlers.NAME")`. The loader builds
+it with `cls.from_json(cfg, ctx)`, then awaits `provision(ctx)`, calls `validate()`, and on
+config replacement awaits `cleanup()`. Only `from_json` is required; the rest are optional.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+_MODULES: dict[str, type] = {}
+
+
+def register(module_id: str) -> Callable[[type[T]], type[T]]:
+    def deco(cls: type[T]) -> type[T]:
+        if module_id in _MODULES and _MODULES[module_id] is not cls:
+            raise RuntimeError(f"module already registered: {module_id}")
+        _MODULES[module_id] = cls
+        cls.module_id = module_id  # type: ignore[attr-defined]
+        return cls
+
+    return deco
+
+
+def lookup(module_id: str) -> type | None:
+    if not _MODULES:
+        from caddy_py.modules import load_runtime_modules
+
+        load_runtime_modules()
+    return _MODULES.get(module_id)
+
+
+def namespace(prefix: str) -> dict[str, type]:
+    """Every module whose ID is `prefix.NAME`, by NAME."""
+    lookup("")
+    p = prefix + "."
+    return {k[len(p):]: v for k, v in _MODULES.items() if k.startswith(p) and "." not in k[len(p):]}
+
+
+def module_ids() -> list[str]:
+    lookup("")
+    return sorted(_MODULES)
+
+
