@@ -1,0 +1,154 @@
+"""JSON text exactly as Go's encoding/json prints it (what `caddy adapt` shows).
+
+The one approach used across the adapter: Python dicts are built in the key order Go emits
+(struct field order for Caddy's config structs, e.g. a route's group/match/handle/terminal),
+and every object that Go sends through a map is sorted when it is made (`sorted_deep`, used by
+JSONModuleObject for handler objects and by map-typed fields). This module then only prints:
+it never reorders keys.
+
+Go's differences from `json.dumps`: `<`, `>`, `&`, U+2028 and U+2029 are escaped as `\\u003c`
+etc., control characters use `\\b \\f \\n \\r \\t` or `\\u00XX`, non-ASCII is kept as UTF-8,
+floats print in the shortest form without `.0` and switch to exponent form outside
+[1e-6, 1e21), and `--pretty` is `json.Indent` with a tab (empty `[]` / `{}` stay closed).
+"""
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_NEEDS_ESCAPE = re.compile('["\\\\<>&\u2028\u2029\\x00-\\x1f]|[\ud800-\udfff]')
+
+
+def _escape_char(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    esc = _ESCAPES.get(ch)
+    if esc is not None:
+        return esc
+    if "\ud800" <= ch <= "\udfff":  # invalid UTF-8 decoded with surrogateescape: Go writes U+FFFD
+        return "\ufffd"
+    return "\\u%04x" % ord(ch)
+
+
+def quote(s: str) -> str:
+    return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
+
+
+def format_float(f: float) -> str:
+    if math.isnan(f) or math.isinf(f):
+        raise ValueError(f"json: unsupported value: {f}")
+    if f == 0:
+        return "-0" if math.copysign(1, f) < 0 else "0"
+    a = abs(f)
+    if 1e-6 <= a < 1e21:
+        d = Decimal(repr(f)).normalize()
+        return format(d, "f")
+    s = repr(f)  # shortest digits in exponent form, e.g. 1e+21, 1.5e-07
+    mant, _, exp = s.partition("e")
+    if mant.endswith(".0"):
+        mant = mant[:-2]
+    sign, digits = exp[0], exp[1:].lstrip("0") or "0"
+    if len(digits) < 2 and sign == "+":
+        digits = digits.rjust(2, "0")
+    return f"{mant}e{sign}{digits}"
+
+
+def _encode(obj: Any, out: list[str]) -> None:
+    if obj is None:
+        out.append("null")
+    elif obj is True:
+        out.append("true")
+    elif obj is False:
+        out.append("false")
+    elif isinstance(obj, str):
+        out.append(quote(obj))
+    elif isinstance(obj, int):
+        out.append(str(obj))
+    elif isinstance(obj, float):
+        out.append(format_float(obj))
+    elif isinstance(obj, dict):
+        out.append("{")
+        first = True
+        for k, v in obj.items():
+            if not first:
+                out.append(",")
+            first = False
+            out.append(quote(str(k)))
+            out.append(":")
+            _encode(v, out)
+        out.append("}")
+    elif isinstance(obj, (list, tuple)):
+        out.append("[")
+        for i, v in enumerate(obj):
+            if i:
+                out.append(",")
+            _encode(v, out)
+        out.append("]")
+    elif hasattr(obj, "to_json"):
+        _encode(obj.to_json(), out)
+    else:
+        raise TypeError(f"json: unsupported type: {type(obj).__name__}")
+
+
+def _encode_pretty(obj: Any, out: list[str], depth: int) -> None:
+    if hasattr(obj, "to_json") and not isinstance(obj, (dict, list, tuple, str)):
+        obj = obj.to_json()
+    if isinstance(obj, dict) and obj:
+        out.append("{\n")
+        inner = "\t" * (depth + 1)
+        for i, (k, v) in enumerate(obj.items()):
+            if i:
+                out.append(",\n")
+            out.append(inner)
+            out.append(quote(str(k)))
+            out.append(": ")
+            _encode_pretty(v, out, depth + 1)
+        out.append("\n" + "\t" * depth + "}")
+    elif isinstance(obj, (list, tuple)) and obj:
+        out.append("[\n")
+        inner = "\t" * (depth + 1)
+        for i, v in enumerate(obj):
+            if i:
+                out.append(",\n")
+            out.append(inner)
+            _encode_pretty(v, out, depth + 1)
+        out.append("\n" + "\t" * depth + "]")
+    else:
+        _encode(obj, out)
+
+
+def dumps(obj: Any, pretty: bool = False) -> str:
+    """Go's json.Marshal text (or json.Indent(..., "", "\\t") of it when pretty)."""
+    out: list[str] = []
+    if pretty:
+        _encode_pretty(obj, out, 0)
+    else:
+        _encode(obj, out)
+    return "".join(out)
+
+
+def sorted_deep(obj: Any) -> Any:
+    """What a round trip through Go's map[string]any does: every object's keys sorted, at every
+    depth (lists keep their order). Objects with `to_json` are converted first."""
+    if isinstance(obj, dict):
+        return {k: sorted_deep(obj[k]) for k in sorted(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [sorted_deep(v) for v in obj]
+    if hasattr(obj, "to_json") and not isinstance(obj, str):
+        return sorted_deep(obj.to_json())
+    return obj
