@@ -1,0 +1,192 @@
+"""Shorty: the adaptive-Huffman codec of the Go notifier (PROTOCOL.md Appendix A), byte-exact.
+
+One `Shorty` holds one tree; a connection keeps one per direction. The tree is stored as
+parallel lists (symbol, up, weight) plus a child index and a symbol→node dict, so that the
+swaps and look-ups Go does with linear scans are O(1) here. Bits are gathered in a Python
+int and flushed a few bytes at a time.
+"""
+from __future__ import annotations
+
+import re
+
+MAX_NODES = 2046
+_PUNCT = re.escape(b"=[],.:\"'{}")
+
+
+def _tokenizer(token_size: int) -> re.Pattern[bytes]:
+    if token_size <= 1:
+        return re.compile(rb"[\x00-\xff]")
+    t = str(token_size).encode()
+    return re.compile(rb"[A-Za-z]{1,%s}|[%s]{1,%s}|[\x00-\xff]" % (t, _PUNCT, t))
+
+
+class Shorty:
+    __slots__ = ("token_size", "_tok", "_len_bits", "sym", "up", "weight", "kids", "index", "nyt")
+
+    def __init__(self, token_size: int = 10) -> None:
+        self.token_size = token_size
+        self._tok = _tokenizer(token_size)
+        # the weights (8, 4, 2, 1) of the token-length bits Go writes for this token size
+        self._len_bits = tuple(b for b, lim in ((8, 8), (4, 4), (2, 2), (1, 1)) if token_size > lim)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the tree (Go's Reset(true)); the peer must reset at the same point."""
+        self.sym: list[bytes | None] = [None]
+        self.up: list[int] = [0]
+        self.weight: list[int] = [0]
+        self.kids: list[list[int]] = [[]]
+        self.index: dict[bytes, int] = {}
+        self.nyt = 0
+
+    # -- tree maintenance --------------------------------------------------------------
+    def _code(self, n: int) -> tuple[int, int]:
+        """(bits, length) of the path root→n; the leaf's bit is the least significant."""
+        up = self.up
+        val = 0
+        length = 0
+        while n:
+            val |= (n & 1) << length
+            length += 1
+            n = up[n]
+        return val, length
+
+    def _add(self, token: bytes) -> None:
+        nodes = len(self.sym)
+        if nodes >= MAX_NODES:
+            return
+        old = self.nyt
+        self.sym += (token, None)
+        self.up += (old, old)
+        self.weight += (1, 0)
+        self.kids += ([], [])
+        self.kids[old] += (nodes, nodes + 1)
+        self.index[token] = nodes
+        self.weight[old] += 1
+        self.nyt = nodes + 1
+        if old != 0:  # Go: the old NYT is not the root
+            self._balance(self.up[old])
+
+    def _swap(self, a: int, b: int) -> None:
+        sym, weight, up, kids, index = self.sym, self.weight, self.up, self.kids, self.index
+        sa, sb = sym[a], sym[b]
+        sym[a], sym[b] = sb, sa
+        if sb is not None:
+            index[sb] = a
+        if sa is not None:
+            index[sa] = b
+        weight[a], weight[b] = weight[b], weight[a]
+        ka, kb = kids[a], kids[b]
+        for c in ka:
+            up[c] = b
+        for c in kb:
+            up[c] = a
+        kids[a], kids[b] = kb, ka
+
+    def _balance(self, x: int) -> None:
+        weight, up = self.weight, self.up
+        while True:
+            w = weight[x]
+            m = x
+            while m > 1 and weight[m - 1] == w:
+                m -= 1
+            if m != x and m != up[x]:
+                self._swap(m, x)
+                x = m
+            weight[x] += 1
+            if up[x] == x:
+                return
+            x = up[x]
+
+    # -- codec -------------------------------------------------------------------------
+    def deflate(self, data: bytes) -> bytes:
+        out = bytearray()
+        acc = 0
+        nb = 0
+        index = self.index
+        code = self._code
+        len_bits = self._len_bits
+        for tok in self._tok.findall(data):
+            x = index.get(tok, 0)
+            if x:
+                v, n = code(x)
+                acc = (acc << n) | v
+                nb += n
+                self._balance(x)
+            else:
+                v, n = code(self.nyt)
+                ll = len(tok) - 1
+                for b in len_bits:
+                    v = (v << 1) | (1 if ll & b else 0)
+                n += len(len_bits)
+                k = len(tok) * 8
+                acc = (((acc << n) | v) << k) | int.from_bytes(tok, "big")
+                nb += n + k
+                self._add(tok)
+            if nb >= 64:
+                q = nb & ~7
+                rest = nb - q
+                out += (acc >> rest).to_bytes(q >> 3, "big")
+                acc &= (1 << rest) - 1
+                nb = rest
+        if nb & 7:
+            v, n = code(self.nyt)
+            acc = ((acc << n) | v) << 8
+            nb += n + 8
+        q = nb & ~7
+        if q:
+            out += (acc >> (nb - q)).to_bytes(q >> 3, "big")
+        return bytes(out)
+
+    def inflate(self, data: bytes) -> bytes:
+        out = bytearray()
+        total = len(data) * 8
+        pos = 0
+        sym, weight, kids, index = self.sym, self.weight, self.kids, self.index
+        len_bits = self._len_bits
+        while True:
+            tok: bytes | None = None
+            node = 0
+            if self.nyt != 0:
+                while True:
+                    if pos >= total:
+                        return bytes(out)
+                    bit = (data[pos >> 3] >> (7 - (pos & 7))) & 1
+                    pos += 1
+                    if sym[node] is None:
+                        nxt = -1
+                        for c in kids[node]:
+                            if c != node and (c & 1) == bit and (nxt < 0 or c < nxt):
+                                nxt = c
+                        if nxt < 0:  # only a corrupted tree gets here; Go would panic
+                            return bytes(out)
+                        node = nxt
+                    if sym[node] is not None or weight[node] == 0:
+                        if weight[node] != 0:
+                            tok = sym[node]
+                        break
+            if tok is None:  # NYT: a literal follows
+                if pos + len(len_bits) > total:
+                    return bytes(out)
+                ll = 0
+                for b in len_bits:
+                    if (data[pos >> 3] >> (7 - (pos & 7))) & 1:
+                        ll += b
+                    pos += 1
+                n = ll + 1
+                if pos + n * 8 > total:
+                    return bytes(out)
+                start = pos >> 3
+                off = pos & 7
+                if off == 0:
+                    tok = bytes(data[start:start + n])
+                else:
+                    chunk = int.from_bytes(data[start:start + n + 1], "big")
+                    tok = ((chunk >> (8 - off)) & ((1 << (n * 8)) - 1)).to_bytes(n, "big")
+                pos += n * 8
+            out += tok
+            x = index.get(tok, 0)
+            if x:
+                self._balance(x)
+            else:
+                self._add(tok)
