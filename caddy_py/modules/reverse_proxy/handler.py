@@ -1,0 +1,563 @@
+"""`http.handlers.reverse_proxy`: the proxy loop (select, attempt, retry), the upstream round
+trip on the http transport, and writing the upstream's response back (streamed).
+
+Importing this file registers every reverse_proxy sub-module (policies, sources, transport,
+copy_response handlers), since the runtime loader imports only `handler.py` of each package.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+
+from caddy_py.config.registry import lookup, register
+from caddy_py.http.handler import HandlerError, Next
+from caddy_py.http.request import Request
+
+from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
+from .dialinfo import DialInfo, parse_dial
+from .durations import seconds
+from .errors import BodyTooLarge, ProxyError, classify
+from .forwarded import HOP_HEADERS, parse_trusted, prepare_headers, remove_hop_headers, upgrade_type
+from .header_ops import HeaderOps, ResponseMatcher, RespHeaderOps, status_matches
+from .health import ActiveHealthChecker, PassivePolicy
+from .hosts import Upstream, acquire_host, dynamic_host, forget_failure_later, release_host
+from .rewrite import UpstreamRewrite
+from .selection import load_policy
+from .transport import HTTPTransport
+from .upgrade import RawResponse, Stream, open_raw, roundtrip_raw
+from .upstreams import load_source
+
+log = logging.getLogger("http.handlers.reverse_proxy")
+STATE_KEY = "reverse_proxy.handle_response"
+
+
+class UpstreamResponse:
+    """What the round trip produced: status, headers, and a body to stream."""
+
+    def __init__(self, status: int, reason: str, version: str, headers: CIMultiDict[str],
+                 body: AsyncIterator[bytes], close: Any, raw: RawResponse | None = None) -> None:
+        self.status, self.reason, self.version, self.headers = status, reason, version, headers
+        self.body, self._close, self.raw = body, close, raw
+        self.finalized = False
+        self.start = 0.0
+
+    def close(self) -> None:
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+
+class HandleResponse:
+    def __init__(self, match: ResponseMatcher | None, status_code: Any, routes: Any) -> None:
+        self.match, self.status_code, self.routes = match, status_code, routes
+
+
+class ResponseContext:
+    """What handle_response routes (copy_response, copy_response_headers) can reach."""
+
+    def __init__(self, handler: "ReverseProxy", response: UpstreamResponse, start: float) -> None:
+        self.handler, self.response, self.start = handler, response, start
+
+
+@register("http.handlers.reverse_proxy")
+class ReverseProxy:
+    def __init__(self, cfg: dict[str, Any], ctx: Any = None) -> None:
+        self.cfg = cfg
+        self.upstreams = [Upstream.from_json(u) for u in cfg.get("upstreams") or []]
+        self.flush_interval = seconds(cfg.get("flush_interval"))
+        self.trusted_nets = parse_trusted(cfg.get("trusted_proxies") or [])
+        hdrs = cfg.get("headers") or {}
+        self.req_ops = HeaderOps.from_json(hdrs.get("request"))
+        self.resp_ops = RespHeaderOps.from_json(hdrs.get("response"))
+        self.request_buffers = int(cfg.get("request_buffers") or 0)
+        self.response_buffers = int(cfg.get("response_buffers") or 0)
+        self.stream_timeout = seconds(cfg.get("stream_timeout"))
+        self.stream_close_delay = seconds(cfg.get("stream_close_delay"))
+        self.rewrite = UpstreamRewrite.from_json(cfg.get("rewrite"))
+        lb = cfg.get("load_balancing") or {}
+        self.retries = int(lb.get("retries") or 0)
+        self.try_duration = seconds(lb.get("try_duration"))
+        self.try_interval = seconds(lb.get("try_interval"))
+        if self.try_duration > 0 and self.try_interval == 0:
+            self.try_interval = 0.25
+        self.retry_match_cfg = lb.get("retry_match")
+        self.retry_match: Any = None
+        self.policy = load_policy(lb.get("selection_policy"), ctx)
+        tcfg = dict(cfg.get("transport") or {"protocol": "http"})
+        proto = tcfg.pop("protocol", "http")
+        tcls = lookup(f"http.reverse_proxy.transport.{proto}")
+        if tcls is None:
+            raise ValueError(f"loading transport: unknown module: http.reverse_proxy.transport.{proto}")
+        self.transport: HTTPTransport = tcls.from_json(tcfg, ctx)
+        hc = cfg.get("health_checks") or {}
+        self.passive = PassivePolicy.from_json(hc.get("passive"))
+        self.active_cfg = hc.get("active")
+        self.active: ActiveHealthChecker | None = None
+        dyn = cfg.get("dynamic_upstreams")
+        self.dynamic: Any = None
+        if dyn:
+            self.dynamic = load_source(dyn, ctx)
+        self.handle_response: list[HandleResponse] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._streams: set[Stream] = set()
+        self._acquired: list[str] = []
+
+    @classmethod
+    def from_json(cls, cfg: dict[str, Any], ctx: Any = None) -> "ReverseProxy":
+        return cls(cfg, ctx)
+
+    async def provision(self, ctx: Any) -> None:
+        for up in self.upstreams:
+            self._bind(up)
+            self._acquired.append(up.dial)
+        if self.retry_match_cfg and ctx is not None and hasattr(ctx, "load_matchers"):
+            self.retry_match = await ctx.load_matchers(self.retry_match_cfg)
+        for rh in self.cfg.get("handle_response") or []:
+            routes = None
+            if rh.get("routes") and ctx is not None:
+                routes = await ctx.load_routes(rh["routes"])
+            self.handle_response.append(HandleResponse(ResponseMatcher.from_json(rh.get("match")),
+                                                       rh.get("status_code"), routes))
+        if self.active_cfg is not None:
+            self.active = ActiveHealthChecker.from_json(self.active_cfg, self.transport)
+            if self.active.enabled and self.upstreams:
+                self.active.start(self.upstreams)
+
+    def _bind(self, up: Upstream, dynamic: bool = False) -> None:
+        up.host = dynamic_host(up.dial) if dynamic else acquire_host(up.dial)
+        up.max_fails = self.passive.max_fails if self.passive else 0
+        if self.passive and self.passive.unhealthy_request_count > 0 and up.max_requests == 0:
+            up.max_requests = self.passive.unhealthy_request_count
+
+    async def cleanup(self) -> None:
+        if self.active is not None:
+            await self.active.stop()
+        for t in list(self._tasks):
+            t.cancel()
+        for dial in self._acquired:
+            await release_host(dial)
+        self._acquired.clear()
+        if self._streams:
+            if self.stream_close_delay > 0:
+                streams = list(self._streams)
+                asyncio.get_running_loop().call_later(
+                    self.stream_close_delay, lambda: [s.close() for s in streams])
+            else:
+                for s in list(self._streams):
+                    s.close()
+        await self.transport.cleanup()
+
+    # -- the proxy loop ----------------------------------------------------------------------
+    async def serve(self, req: Request, next: Next) -> web.StreamResponse:
+        repl = req.replacer
+        method, target = self.rewrite.apply(req) if self.rewrite else (req.method, _target(req))
+        headers: CIMultiDict[str] = CIMultiDict(req.headers)
+        headers["Host"] = req.host
+        up_type = prepare_headers(headers, remote_addr=req.remote_addr, scheme=req.scheme,
+                                  host=req.host, trusted_nets=self.trusted_nets,
+                                  trusted=bool(req.vars.get("trusted_proxy")),
+                                  proto=f"{req.raw.version.major}.{req.raw.version.minor}")
+        drop_body = self.rewrite is not None and self.rewrite.method in ("GET", "HEAD")
+        body = await self._body(req, headers, drop_body)
+        start = time.monotonic()
+        err: ProxyError | None = None
+        retries = 0
+        try:
+            while True:
+                done, result = await self._attempt(req, next, method, target, headers, body,
+                                                   up_type, start, retries, err)
+                if done:
+                    if isinstance(result, web.StreamResponse):
+                        return result
+                    err = result
+                    break
+                err = result
+                retries += 1
+        finally:
+            elapsed = time.monotonic() - start
+            repl.set("http.reverse_proxy.duration", elapsed)
+            repl.set("http.reverse_proxy.duration_ms", elapsed * 1e3)
+            repl.set("http.reverse_proxy.retries", retries)
+        assert err is not None
+        if isinstance(err.__cause__, BodyTooLarge):
+            raise HandlerError(413, "http: request body too large", cause=err)
+        raise HandlerError(err.status, str(err), cause=err)
+
+    async def _body(self, req: Request, headers: CIMultiDict[str], drop: bool) -> Any:
+        """None, bytes (buffered: replayable on retries) or a one-shot stream factory."""
+        if drop or not req.raw.body_exists:
+            if drop:
+                headers.popall("Content-Length", None)
+            return None
+        limit = req.body_limit
+
+        async def stream() -> AsyncIterator[bytes]:
+            total = 0
+            async for chunk in req.raw.content.iter_any():
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    raise BodyTooLarge()
+                yield chunk
+
+        if self.request_buffers == 0:
+            return stream
+        cap = self.request_buffers if self.request_buffers > 0 else None
+        buf = bytearray()
+        gen = stream()
+        try:
+            async for chunk in gen:
+                buf += chunk
+                if cap is not None and len(buf) >= cap:
+                    break
+            else:
+                headers["Content-Length"] = str(len(buf))
+                return bytes(buf)
+        except BodyTooLarge:
+            raise HandlerError(413, "http: request body too large") from None
+        head = bytes(buf)
+
+        async def rest() -> AsyncIterator[bytes]:
+            yield head
+            async for chunk in gen:
+                yield chunk
+
+        return rest
+
+    async def _pool(self, req: Request) -> list[Upstream]:
+        if self.dynamic is None:
+            return self.upstreams
+        try:
+            ups = await self.dynamic.get_upstreams(req)
+        except Exception as e:  # noqa: BLE001 - Caddy falls back to the static list
+            log.error("failed getting dynamic upstreams; falling back to static upstreams",
+                      extra={"error": str(e)})
+            return self.upstreams
+        for up in ups:
+            self._bind(up, dynamic=True)
+        return ups
+
+    async def _attempt(self, req: Request, next: Next, method: str, target: str,
+                       headers: CIMultiDict[str], body: Any, up_type: str, start: float,
+                       retries: int, prev: ProxyError | None) -> tuple[bool, Any]:
+        repl = req.replacer
+        upstream = self.policy.select(await self._pool(req), req)
+        if upstream is None:
+            err = prev or ProxyError("no upstreams available", status=503, no_upstream=True)
+            return (not await self._try_again(req, start, retries, err)), err
+        try:
+            di = parse_dial(repl.replace_all(upstream.dial, ""))
+        except ValueError as e:
+            return True, ProxyError(f"making dial info: upstream {upstream.dial}: invalid dial address: {e}",
+                                    status=500)
+        repl.set("http.reverse_proxy.upstream.address", str(di))
+        repl.set("http.reverse_proxy.upstream.hostport", di.address)
+        repl.set("http.reverse_proxy.upstream.host", di.host)
+        repl.set("http.reverse_proxy.upstream.port", di.port)
+        repl.set("http.reverse_proxy.upstream.requests", upstream.host.num_requests)
+        repl.set("http.reverse_proxy.upstream.max_requests", upstream.max_requests)
+        repl.set("http.reverse_proxy.upstream.fails", upstream.host.fails)
+        hdrs = CIMultiDict(headers)
+        if self.req_ops is not None:
+            self.req_ops.apply(hdrs, repl)
+        try:
+            resp = await self._round_trip(req, next, upstream, di, method, target, hdrs, body,
+                                          up_type, start)
+            return True, resp
+        except asyncio.CancelledError:
+            raise
+        except ProxyError as err:
+            if not err.retryable_response:
+                self._count_failure(upstream)
+            return (not await self._try_again(req, start, retries, err)), err
+        except HandlerError:
+            raise
+        except BodyTooLarge as e:
+            err = ProxyError("http: request body too large", status=413)
+            err.__cause__ = e
+            return True, err
+
+    async def _try_again(self, req: Request, start: float, retries: int, err: ProxyError) -> bool:
+        if self.try_duration == 0 and self.retries == 0:
+            return False
+        if self.try_duration > 0 and time.monotonic() - start >= self.try_duration:
+            return False
+        if self.retries > 0 and retries >= self.retries:
+            return False
+        if not err.dial and not err.retryable_response and not err.no_upstream:
+            if self.retry_match is None and req.method != "GET":
+                return False
+            if self.retry_match is not None:
+                req.replacer.set("http.reverse_proxy.is_transport_error", True)
+                try:
+                    if not await _matches(self.retry_match, req):
+                        return False
+                finally:
+                    req.replacer.delete("http.reverse_proxy.is_transport_error")
+        if self.try_interval > 0:
+            await asyncio.sleep(self.try_interval)
+        return True
+
+    def _count_failure(self, upstream: Upstream) -> None:
+        if self.passive is None or self.passive.fail_duration <= 0:
+            return
+        forget_failure_later(upstream.host, self.passive.fail_duration, self._tasks)
+
+    # -- one round trip ----------------------------------------------------------------------
+    async def _round_trip(self, req: Request, next: Next, upstream: Upstream, di: DialInfo,
+                          method: str, target: str, hdrs: CIMultiDict[str], body: Any,
+                          up_type: str, start: float) -> web.StreamResponse:
+        upstream.host.num_requests += 1
+        t0 = time.monotonic()
+        try:
+            if up_type:
+                res = await self._send_raw(di, method, target, hdrs)
+            else:
+                res = await self._send(di, method, target, hdrs, body)
+            latency = time.monotonic() - t0
+            return await self._handle_upstream_response(req, next, upstream, res, latency, start,
+                                                        up_type)
+        finally:
+            upstream.host.num_requests -= 1
+
+    def _url(self, di: DialInfo, target: str) -> str:
+        scheme = self.transport.scheme
+        if di.unix_path:
+            return f"{scheme}://localhost{target}"
+        host = f"[{di.host}]" if ":" in di.host else di.host
+        default = (scheme == "http" and di.port == "80") or (scheme == "https" and di.port == "443")
+        return f"{scheme}://{host}{'' if default else ':' + di.port}{target}"
+
+    async def _send(self, di: DialInfo, method: str, target: str, hdrs: CIMultiDict[str],
+                    body: Any) -> UpstreamResponse:
+        t = self.transport
+        decompress = False
+        if (t.compression and "Accept-Encoding" not in hdrs and "Range" not in hdrs
+                and method != "HEAD"):
+            hdrs["Accept-Encoding"] = "gzip"
+            decompress = True
+        if hdrs.get("User-Agent", None) == "":
+            del hdrs["User-Agent"]
+        data = body() if callable(body) else body
+        kwargs: dict[str, Any] = {}
+        if t.server_name:
+            kwargs["server_hostname"] = t.server_name
+        connecting = True
+        try:
+            async with asyncio.timeout(t.response_header_timeout or None):
+                r = await t.session(di.unix_path).request(
+                    method, yarl_url(self._url(di, target)), headers=hdrs, data=data,
+                    allow_redirects=False, auto_decompress=decompress, **kwargs)
+                connecting = False
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+            if isinstance(e.__cause__, BodyTooLarge) or isinstance(e, aiohttp.ClientPayloadError) and _body_too_large(e):
+                raise BodyTooLarge() from e
+            raise classify(e, connecting=connecting and _is_connect_error(e)) from e
+        headers = CIMultiDict(r.headers)
+        if decompress and headers.get("Content-Encoding", "").lower() == "gzip":
+            headers.popall("Content-Encoding", None)
+            headers.popall("Content-Length", None)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for chunk in r.content.iter_any():
+                yield chunk
+
+        v = r.version
+        return UpstreamResponse(r.status, r.reason or "", f"{v.major}.{v.minor}" if v else "1.1",
+                                headers, chunks(), r.release)
+
+    async def _send_raw(self, di: DialInfo, method: str, target: str,
+                        hdrs: CIMultiDict[str]) -> UpstreamResponse:
+        t = self.transport
+        if hdrs.get("User-Agent", None) == "":
+            del hdrs["User-Agent"]
+        hdrs.popall("Content-Length", None)
+        try:
+            reader, writer = await open_raw(di.host, int(di.port or 0), di.unix_path, t.ssl,
+                                            t.server_name, t.dial_timeout)
+        except (OSError, asyncio.TimeoutError) as e:
+            raise classify(e, connecting=True) from e
+        try:
+            async with asyncio.timeout(t.response_header_timeout or None):
+                raw = await roundtrip_raw(reader, writer, method, target, hdrs)
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
+            writer.close()
+            raise classify(e, connecting=False) from e
+        return UpstreamResponse(raw.status, raw.reason, raw.version, raw.headers,
+                                raw.body_chunks(), raw.close, raw)
+
+    async def _handle_upstream_response(self, req: Request, next: Next, upstream: Upstream,
+                                        res: UpstreamResponse, latency: float, start: float,
+                                        up_type: str) -> web.StreamResponse:
+        repl = req.replacer
+        res.start = start
+        repl.set("http.reverse_proxy.upstream.latency", latency)
+        repl.set("http.reverse_proxy.upstream.latency_ms", latency * 1e3)
+        if self.passive is not None:
+            for bad in self.passive.unhealthy_status:
+                if status_matches(res.status, bad):
+                    self._count_failure(upstream)
+            if 0 < self.passive.unhealthy_latency <= latency:
+                self._count_failure(upstream)
+        for key in [k for k in _replacer_keys(repl) if k.startswith("http.reverse_proxy.header.")]:
+            repl.delete(key)
+        for name in set(res.headers.keys()):
+            repl.set(f"http.reverse_proxy.header.{name}", ",".join(res.headers.getall(name)))
+        repl.set("http.reverse_proxy.status_code", res.status)
+        repl.set("http.reverse_proxy.status_text", f"{res.status} {res.reason}".strip())
+        for rh in self.handle_response:
+            if rh.match is not None and not rh.match.match(res.status, res.headers):
+                continue
+            if rh.status_code not in (None, "", 0):
+                code = repl.replace_all(str(rh.status_code), "")
+                try:
+                    status = int(code)
+                except ValueError:
+                    res.close()
+                    raise HandlerError(500, f"strconv.Atoi: parsing {code!r}: invalid syntax") from None
+                if status:
+                    res.status = status
+                break
+            if rh.routes is None:
+                res.close()
+                return await next(req)
+            req.state[STATE_KEY] = ResponseContext(self, res, start)
+            try:
+                return await rh.routes.serve(req, next)
+            finally:
+                if not res.finalized:
+                    res.close()
+        return await self.finalize(req, res, up_type)
+
+    async def finalize(self, req: Request, res: UpstreamResponse, up_type: str = "",
+                       status: int | None = None) -> web.StreamResponse:
+        """Copy the upstream response to the client (headers, then the streamed body)."""
+        res.finalized = True
+        hdrs = res.headers
+        upgrade_val = hdrs.get("Upgrade", "")
+        remove_hop_headers(hdrs)
+        if res.status == 101 and upgrade_val:
+            hdrs["Upgrade"] = upgrade_val
+            hdrs["Connection"] = "Upgrade"
+        if res.status == 101 and res.raw is not None:
+            return await self._switch_protocols(req, res, up_type)
+        hdrs.add("Via", f"{res.version} Caddy")
+        if self.resp_ops is not None and self.resp_ops.ops is not None:
+            if self.resp_ops.require is None or self.resp_ops.require.match(res.status, hdrs):
+                self.resp_ops.ops.apply(hdrs, req.replacer)
+        body = res.body
+        if self.response_buffers != 0 and "Content-Length" not in hdrs:
+            body, complete, size = await _buffer(body, self.response_buffers)
+            if complete:
+                hdrs["Content-Length"] = str(size)
+        resp = web.StreamResponse(status=status or res.status)
+        for k, v in hdrs.items():
+            resp.headers.add(k, v)
+        req.state["reverse_proxy.upstream_server"] = hdrs.get("Server")
+        try:
+            await resp.prepare(req.raw)
+            if req.method != "HEAD":
+                async for chunk in body:
+                    await resp.write(chunk)
+            await resp.write_eof()
+        except (aiohttp.ClientError, asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
+            log.warning("aborting with incomplete response", extra={"error": str(e)})
+            if req.raw.transport is not None:
+                req.raw.transport.close()
+        finally:
+            res.close()
+        if res.start:
+            took = time.monotonic() - res.start
+            req.replacer.set("http.reverse_proxy.upstream.duration", took)
+            req.replacer.set("http.reverse_proxy.upstream.duration_ms", took * 1e3)
+        return resp
+
+    async def _switch_protocols(self, req: Request, res: UpstreamResponse,
+                                up_type: str) -> web.StreamResponse:
+        assert res.raw is not None
+        if upgrade_type(res.headers) != up_type or not up_type:
+            log.debug("backend tried to switch to unexpected protocol via Upgrade header")
+            res.close()
+            return web.Response(status=200)  # Go writes nothing: an empty 200
+        resp = web.StreamResponse(status=101)
+        for k, v in res.headers.items():
+            resp.headers.add(k, v)
+        resp.force_close()
+        await resp.prepare(req.raw)
+        stream = Stream(req.raw, res.raw, up_type == "websocket")
+        self._streams.add(stream)
+        try:
+            await stream.pipe(resp, self.stream_timeout)
+        finally:
+            self._streams.discard(stream)
+        return resp
+
+
+def _target(req: Request) -> str:
+    return req.path + ("?" + req.raw_query if req.raw_query else "")
+
+
+def yarl_url(url: str) -> Any:
+    from yarl import URL
+
+    return URL(url, encoded=True)
+
+
+def _is_connect_error(e: BaseException) -> bool:
+    return isinstance(e, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+
+
+def _body_too_large(e: BaseException) -> bool:
+    cur: BaseException | None = e
+    while cur is not None:
+        if isinstance(cur, BodyTooLarge):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+def _replacer_keys(repl: Any) -> list[str]:
+    keys = getattr(repl, "keys", None)
+    if callable(keys):
+        return list(keys())
+    return list(getattr(repl, "static", {}) or {})
+
+
+async def _matches(matcher_sets: Any, req: Request) -> bool:
+    fn = getattr(matcher_sets, "any_match", None) or getattr(matcher_sets, "match", None)
+    if fn is None:
+        return False
+    res = fn(req)
+    if asyncio.iscoroutine(res):
+        res = await res
+    return bool(res)
+
+
+async def _buffer(body: AsyncIterator[bytes], limit: int) -> tuple[AsyncIterator[bytes], bool, int]:
+    buf = bytearray()
+    complete = True
+    async for chunk in body:
+        buf += chunk
+        if 0 < limit <= len(buf):
+            complete = False
+            break
+    head = bytes(buf)
+    if complete:
+        async def whole() -> AsyncIterator[bytes]:
+            if head:
+                yield head
+        return whole(), True, len(head)
+
+    async def rest() -> AsyncIterator[bytes]:
+        yield head
+        async for chunk in body:
+            yield chunk
+    return rest(), False, 0
+
+
+__all__ = ["ReverseProxy", "UpstreamResponse", "ResponseContext", "STATE_KEY", "HOP_HEADERS"]

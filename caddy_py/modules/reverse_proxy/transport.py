@@ -1,0 +1,106 @@
+"""`http.reverse_proxy.transport.http`: Caddy's HTTP transport, on an aiohttp ClientSession.
+
+One session (connection pool) per handler, created lazily inside the running loop. Timeouts:
+dial_timeout (default 3s) -> connect, read_timeout -> per-read, response_header_timeout -> until
+the response head arrives. `keep_alive.enabled: false` closes connections after each request.
+Like Go's transport, a request without Accept-Encoding asks for gzip and gets it decompressed.
+"""
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import aiohttp
+
+from caddy_py.config.registry import register
+
+from .durations import seconds
+
+
+class DialError(Exception):
+    """The upstream could not be reached at all: always safe to retry."""
+
+
+def _tls_context(cfg: dict[str, Any]) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    pool = cfg.get("ca") or {}
+    pem_files = list(cfg.get("root_ca_pem_files") or [])
+    if pool.get("provider") == "file":
+        pem_files += list(pool.get("pem_files") or [])
+    if pool.get("provider") == "inline":
+        for der_b64 in pool.get("trusted_ca_certs") or []:
+            import base64
+
+            ctx.load_verify_locations(cadata=base64.b64decode(der_b64))
+    for pem in pem_files:
+        ctx.load_verify_locations(cafile=pem)
+    for der_b64 in cfg.get("root_ca_pool") or []:
+        import base64
+
+        ctx.load_verify_locations(cadata=base64.b64decode(der_b64))
+    if cfg.get("client_certificate_file"):
+        ctx.load_cert_chain(cfg["client_certificate_file"], cfg.get("client_certificate_key_file"))
+    if cfg.get("insecure_skip_verify"):
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+@register("http.reverse_proxy.transport.http")
+class HTTPTransport:
+    def __init__(self, cfg: dict[str, Any] | None = None) -> None:
+        cfg = cfg or {}
+        self.dial_timeout = seconds(cfg.get("dial_timeout"), 3.0)
+        self.response_header_timeout = seconds(cfg.get("response_header_timeout"))
+        self.read_timeout = seconds(cfg.get("read_timeout"))
+        self.write_timeout = seconds(cfg.get("write_timeout"))
+        ka = cfg.get("keep_alive") or {}
+        self.keepalive = ka.get("enabled", True) is not False
+        self.idle_timeout = seconds(ka.get("idle_timeout"), 120.0)
+        self.max_idle_per_host = int(ka.get("max_idle_conns_per_host") or 32)
+        self.max_conns_per_host = int(cfg.get("max_conns_per_host") or 0)
+        self.compression = cfg.get("compression", True) is not False
+        self.tls_cfg: dict[str, Any] | None = cfg.get("tls")
+        self.server_name = str((self.tls_cfg or {}).get("server_name", ""))
+        self.ssl: ssl.SSLContext | None = _tls_context(self.tls_cfg) if self.tls_cfg is not None else None
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+
+    @classmethod
+    def from_json(cls, cfg: dict[str, Any], ctx: Any = None) -> "HTTPTransport":
+        return cls(cfg)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl is not None else "http"
+
+    def session(self, unix_path: str = "") -> aiohttp.ClientSession:
+        s = self._sessions.get(unix_path)
+        if s is None or s.closed:
+            common: dict[str, Any] = dict(
+                limit=0, limit_per_host=self.max_conns_per_host,
+                force_close=not self.keepalive,
+            )
+            if self.keepalive:
+                common["keepalive_timeout"] = self.idle_timeout
+            if unix_path:
+                conn: aiohttp.BaseConnector = aiohttp.UnixConnector(path=unix_path, **common)
+            else:
+                conn = aiohttp.TCPConnector(ssl=self.ssl if self.ssl is not None else False,
+                                            use_dns_cache=False, **common)
+            s = aiohttp.ClientSession(
+                connector=conn, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
+                timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding",
+                                                                   "Content-Type"),
+            )
+            self._sessions[unix_path] = s
+        return s
+
+    def client_timeout(self) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=self.dial_timeout or None,
+                                     sock_read=self.read_timeout or None)
+
+    async def cleanup(self) -> None:
+        for s in self._sessions.values():
+            await s.close()
+        self._sessions.clear()
