@@ -1,0 +1,830 @@
+"""The HTTP server type: server blocks → Caddy's JSON config (Caddy's httpcaddyfile/httptype.go).
+
+Config objects are plain dicts keyed by their Go JSON names. Servers, connection policies,
+logs and the top-level config are put into Go's struct field order by `ordered` at the end, so
+other parts of the adapter (server options, TLS app) may set fields in any order.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any
+
+from caddy_py.caddyfile.dispenser import Dispenser
+from caddy_py.caddyfile.errors import CaddyfileError
+from caddy_py.caddyfile.token import Token
+from caddy_py.gojson import sorted_deep
+from caddy_py.httpcaddyfile import addresses as addrs
+from caddy_py.httpcaddyfile.addresses import (
+    DEFAULT_HTTP_PORT,
+    DEFAULT_HTTPS_PORT,
+    BlockView,
+    SbAddrAssociation,
+    ServerBlockPile,
+)
+from caddy_py.httpcaddyfile.directives import (
+    MATCHER_PREFIX,
+    NAMED_ROUTE_KEY,
+    CaddyWarning,
+    Counter,
+    Helper,
+    base_directive_order,
+    build_subroute,
+    normalize_directive_name,
+    parse_segment_as_subroute,
+    set_directive_order,
+)
+from caddy_py.httpcaddyfile.gosort import slice_stable, slice_unstable_small
+from caddy_py.httpcaddyfile.matchers import parse_matcher_definitions
+from caddy_py.httpcaddyfile.registry import DIRECTIVES, GLOBAL_OPTIONS, ConfigValue
+from caddy_py.httpcaddyfile.routes import Route, Subroute, consolidate_routes, json_module_object
+from caddy_py.httpcaddyfile.shorthands import ShorthandReplacer
+
+SERVER_FIELDS = (
+    "listen", "listener_wrappers", "packet_conn_wrappers", "read_timeout", "read_header_timeout",
+    "read_idle_timeout", "read_min_rate", "write_timeout", "write_idle_timeout", "write_min_rate",
+    "max_write_chunk", "idle_timeout", "keepalive_interval", "keepalive_idle", "keepalive_count",
+    "max_header_bytes", "enable_full_duplex", "expected_underscore_headers", "expected_dot_headers",
+    "routes", "errors", "named_routes", "tls_connection_policies", "automatic_https",
+    "strict_sni_host", "trusted_proxies", "client_ip_headers", "trusted_proxies_strict",
+    "trusted_proxies_unix", "logs", "protocols", "listen_protocols", "allow_0rtt", "metrics",
+)
+HTTP_APP_FIELDS = ("http_port", "https_port", "grace_period", "shutdown_delay", "servers", "metrics")
+AUTO_HTTPS_FIELDS = ("disable", "disable_redirects", "disable_certificates", "skip", "skip_certificates",
+                     "ignore_loaded_certificates")
+SERVER_LOG_FIELDS = ("default_logger_name", "logger_names", "skip_hosts", "skip_unmapped_hosts",
+                     "should_log_credentials", "trace")
+CONN_POLICY_FIELDS = ("match", "certificate_selection", "cipher_suites", "curves", "alpn", "protocol_min",
+                      "protocol_max", "drop", "client_authentication", "default_sni", "fallback_sni",
+                      "insecure_secrets_log", "handshake_context")
+CUSTOM_LOG_FIELDS = ("writer", "encoder", "core", "level", "sampling", "with_caller", "with_caller_skip",
+                     "with_stack_trace", "include", "exclude")
+ADMIN_FIELDS = ("disabled", "listen", "enforce_origin", "origins", "config", "identity", "remote")
+CONFIG_FIELDS = ("admin", "logging", "storage", "apps")
+
+
+def ordered(obj: dict, fields: tuple[str, ...]) -> dict:
+    """obj with the known fields first in Go's struct order, then any others as they came."""
+    out = {k: obj[k] for k in fields if k in obj}
+    for k, v in obj.items():
+        if k not in out:
+            out[k] = v
+    return out
+
+
+@dataclass
+class App:
+    """A non-standard app configured by a global option (Caddy's httpcaddyfile.App)."""
+
+    name: str
+    value: Any
+
+
+@dataclass
+class NamedCustomLog:
+    """The value of a "custom_log" ConfigValue (and of the `log` global option's values):
+    `log` is a CustomLog JSON dict (writer, encoder, level, include, exclude, ...)."""
+
+    name: str = ""
+    hostnames: list[str] = field(default_factory=list)
+    log: dict | None = None
+    no_hostname: bool = False
+
+
+def _tok_err(tkn: Token, msg: str) -> CaddyfileError:
+    return CaddyfileError(f"{tkn.file}:{tkn.line}: {msg}")
+
+
+def _block_view(sb: Any) -> BlockView:
+    return BlockView(list(sb.keys), [list(s) for s in sb.segments], bool(getattr(sb, "is_named_route", False)),
+                     bool(getattr(sb, "has_braces", True)))
+
+
+def setup(input_blocks: list[Any], options: dict[str, Any]) -> tuple[dict, list[CaddyWarning]]:
+    """ServerType.Setup: the whole JSON config (as an ordered dict) plus warnings."""
+    warnings: list[CaddyWarning] = []
+    gc = Counter()
+    state: dict[str, Any] = {}
+    set_directive_order(base_directive_order())
+
+    blocks: list[ServerBlockPile] = []
+    for sb in input_blocks:
+        for j, k in enumerate(sb.keys):
+            if j == 0 and k.text.startswith("@"):
+                raise _tok_err(k, f"cannot define a matcher outside of a site block: '{k.text}'")
+            if k.text in DIRECTIVES:
+                raise _tok_err(k, f"parsed '{k.text}' as a site address, but it is a known directive; "
+                                  "directives must appear in a site block")
+        blocks.append(ServerBlockPile(_block_view(sb), {}))
+
+    blocks = evaluate_global_options_block(blocks, options)
+    replacer = ShorthandReplacer()
+    blocks = extract_named_routes(blocks, options, warnings, replacer)
+
+    for sb in blocks:
+        for seg in sb.block.segments:
+            replacer.apply_to_segment(seg)
+        if not sb.block.keys:
+            raise CaddyfileError("server block without any key is global configuration, and if used, it must be first")
+        matcher_defs: dict[str, dict] = {}
+        for seg in sb.block.segments:
+            if seg and seg[0].text.startswith(MATCHER_PREFIX):
+                parse_matcher_definitions(Dispenser(seg), matcher_defs)
+        for seg in sb.block.segments:
+            d = seg[0].text if seg else ""
+            if d.startswith(MATCHER_PREFIX):
+                continue
+            fn = DIRECTIVES.get(d)
+            if fn is None:
+                msg = f"unrecognized directive: {d}"
+                if not sb.block.has_braces:
+                    msg += ("\nDid you mean to define a second site? If so, you must use curly braces "
+                            "around each site to separate their configurations.")
+                raise _tok_err(seg[0], msg)
+            h = Helper(seg, options=options, warnings=warnings, matcher_defs=matcher_defs,
+                       parent_block=sb.block, group_counter=gc, state=state, block_state=state)
+            try:
+                results = fn(h)
+            except CaddyfileError as e:
+                raise CaddyfileError(f"parsing caddyfile tokens for '{d}': {e}") from None
+            d = normalize_directive_name(d)
+            for r in results:
+                r.directive = d
+                sb.pile.setdefault(r.cls, []).append(r)
+            if state.get(NAMED_ROUTE_KEY):
+                for name in state[NAMED_ROUTE_KEY]:
+                    sb.pile.setdefault(NAMED_ROUTE_KEY, []).append(ConfigValue(NAMED_ROUTE_KEY, name))
+                state[NAMED_ROUTE_KEY] = None
+
+    sbmap = addrs.map_address_to_protocol_to_server_blocks(blocks, options)
+    pairings = addrs.consolidate_addr_mappings(sbmap)
+    servers = servers_from_pairings(pairings, options, warnings, gc)
+
+    metrics = options.get("metrics")
+    for srv in servers.values():
+        sm = srv.pop("metrics", None)
+        if sm is not None:
+            per_host = bool((metrics or {}).get("per_host")) or bool(sm.get("per_host"))
+            metrics = {"per_host": True} if per_host else {}
+
+    http_app: dict[str, Any] = {}
+    for opt in ("http_port", "https_port", "grace_period", "shutdown_delay"):
+        v = options.get(opt)
+        if v:
+            http_app[opt] = v
+    if servers:
+        http_app["servers"] = {k: ordered(servers[k], SERVER_FIELDS) for k in sorted(servers)}
+    if metrics is not None:
+        http_app["metrics"] = metrics
+
+    tls_app = _call_builtin("tlsapp", "build_tls_app", pairings, options, warnings)
+    pki_app = _call_builtin("pkiapp", "build_pki_app", pairings, options, warnings)
+
+    custom_logs = collect_custom_logs(pairings, options)
+
+    cfg: dict[str, Any] = {}
+    apps: dict[str, Any] = {}
+    for opt in options.values():
+        if isinstance(opt, App):
+            apps[opt.name] = opt.value
+    if servers:
+        apps["http"] = http_app
+    if tls_app:
+        apps["tls"] = tls_app
+    if pki_app:
+        apps["pki"] = pki_app
+    fs = options.get("filesystem")
+    if fs is not None:
+        apps["caddy.filesystems"] = fs.to_json() if hasattr(fs, "to_json") else fs
+    storage = options.get("storage")
+    if isinstance(storage, dict) and storage:
+        cfg["storage"] = sorted_deep(storage)
+    admin = options.get("admin")
+    if isinstance(admin, dict):
+        cfg["admin"] = dict(admin)
+    if options.get("persist_config") == "off":
+        cfg.setdefault("admin", {})
+        conf = dict(cfg["admin"].get("config") or {})
+        conf["persist"] = False
+        cfg["admin"]["config"] = conf
+    if "admin" in cfg:
+        cfg["admin"] = ordered(cfg["admin"], ADMIN_FIELDS)
+    logging_cfg = build_logging(custom_logs)
+    if logging_cfg:
+        cfg["logging"] = logging_cfg
+    if apps:
+        cfg["apps"] = {k: apps[k] for k in sorted(apps)}
+    return ordered(cfg, CONFIG_FIELDS), warnings
+
+
+def _call_builtin(module: str, fn: str, *args: Any) -> Any:
+    """Call the builtins engineer's app builders when present (they return JSON or None)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"caddy_py.httpcaddyfile.{module}")
+    except ModuleNotFoundError as e:
+        if e.name == f"caddy_py.httpcaddyfile.{module}":
+            return None
+        raise
+    f = getattr(mod, fn, None)
+    if f is None:
+        return None
+    result = f(*args)
+    if isinstance(result, tuple):
+        result = result[0]
+    if hasattr(result, "to_json"):
+        result = result.to_json()
+    return result or None
+
+
+def evaluate_global_options_block(blocks: list[ServerBlockPile], options: dict[str, Any]) -> list[ServerBlockPile]:
+    if not blocks or blocks[0].block.keys:
+        return blocks
+    for seg in blocks[0].block.segments:
+        opt = seg[0].text if seg else ""
+        fn = GLOBAL_OPTIONS.get(opt)
+        if fn is None:
+            raise _tok_err(seg[0], f"unrecognized global option: {opt}")
+        try:
+            val = fn(Dispenser(seg), options.get(opt))
+        except CaddyfileError as e:
+            raise CaddyfileError(f"parsing caddyfile tokens for '{opt}': {e}") from None
+        if opt == "servers":
+            options.setdefault("servers", []).append(val)
+            continue
+        if opt in ("log", "default_bind"):
+            options.setdefault(opt, []).extend(val)
+            continue
+        options[opt] = val
+    server_opts = options.get("servers")
+    if isinstance(server_opts, list):
+        def la(o: Any) -> str:
+            return getattr(o, "listener_address", None) or (o.get("listener_address", "") if isinstance(o, dict) else "")
+
+        slice_unstable_small(server_opts, lambda a, b: len(la(a)) > len(la(b)))
+        seen: set[str] = set()
+        for o in server_opts:
+            if la(o) in seen:
+                raise CaddyfileError(f"cannot have 'servers' global options with duplicate listener addresses: {la(o)}")
+            seen.add(la(o))
+    return blocks[1:]
+
+
+def extract_named_routes(blocks: list[ServerBlockPile], options: dict[str, Any], warnings: list[CaddyWarning],
+                         replacer: ShorthandReplacer) -> list[ServerBlockPile]:
+    named_routes: dict[str, Route] = {}
+    invokes: dict[str, list[str]] = {}
+    gc = Counter()
+    state: dict[str, Any] = {}
+    filtered = []
+    for sb in blocks:
+        if not sb.block.is_named_route:
+            filtered.append(sb)
+            continue
+        if not sb.block.segments:
+            continue
+        whole: list[Token] = []
+        for seg in sb.block.segments:
+            replacer.apply_to_segment(seg)
+            whole.extend(seg)
+        h = Helper(whole, options=options, warnings=warnings, matcher_defs=None, parent_block=sb.block,
+                   group_counter=gc, state=state, block_state=state)
+        sub = parse_segment_as_subroute(h)
+        if len(sub.routes) == 1 and not sub.routes[0].matcher_sets:
+            route = Route(handlers=[sub.routes[0].handlers[0]])
+        else:
+            route = Route(handlers=[sub.as_handler()])
+        key = sb.block.get_keys_text()[0]
+        if key in named_routes:
+            raise CaddyfileError(f"cannot have duplicate named_routes: {key}")
+        named_routes[key] = route
+        if state.get(NAMED_ROUTE_KEY):
+            invokes.setdefault(key, []).extend(state[NAMED_ROUTE_KEY])
+            state[NAMED_ROUTE_KEY] = None
+    options["named_routes"] = named_routes
+    options["named_route_invokes"] = invokes
+    return filtered
+
+
+def specificity(s: str) -> int:
+    n = len(s.encode()) - s.count("*")
+    while s:
+        start = s.find("{")
+        if start < 0:
+            return n
+        end = s.find("}", start) + 1
+        if end <= start:
+            return n
+        n -= len(s[start:end].encode())
+        s = s[end:]
+    return n
+
+
+def _sort_site_blocks(blocks: list[ServerBlockPile]) -> None:
+    def info(sb: ServerBlockPile) -> tuple[str, str, bool]:
+        longest_host = longest_path = ""
+        wildcard = False
+        for a in sb.parsed_keys:
+            if "*" in a.host or not a.host:
+                wildcard = True
+            if specificity(a.host) > specificity(longest_host):
+                longest_host = a.host
+            if specificity(a.path) > specificity(longest_path):
+                longest_path = a.path
+        return longest_host, longest_path, wildcard
+
+    def less(a: ServerBlockPile, b: ServerBlockPile) -> bool:
+        ih, ip, iw = info(a)
+        jh, jp, jw = info(b)
+        if specificity(ih) == 0:
+            return False
+        if specificity(jh) == 0:
+            return True
+        if iw != jw:
+            return jw and not iw
+        if specificity(ih) == specificity(jh):
+            return len(ip.encode()) > len(jp.encode())
+        return specificity(ih) > specificity(jh)
+
+    slice_stable(blocks, less)
+
+
+def _port_opt(options: dict[str, Any], name: str, default: int) -> str:
+    v = options.get(name)
+    return str(v) if isinstance(v, int) and not isinstance(v, bool) else str(default)
+
+
+def listeners_use_any_port_other_than(listen: list[str], other_port: str) -> bool:
+    try:
+        port = int(other_port)
+    except ValueError:
+        return False
+    for ln in listen:
+        rng = addrs.parse_network_port_range(ln)
+        if rng is None:
+            continue
+        if port > rng[1] or port < rng[0]:
+            return True
+    return False
+
+
+def _settings_empty(cp: dict) -> bool:
+    return not any(cp.get(k) not in (None, "") for k in CONN_POLICY_FIELDS if k not in ("match", "drop", "handshake_context"))
+
+
+def _match_wildcard(host: str, name: str) -> bool:
+    """certmagic.MatchWildcard: `*.example.com` matches one label."""
+    if host == name:
+        return True
+    if "*" not in name:
+        return False
+    hl, nl = host.split("."), name.split(".")
+    if len(hl) != len(nl):
+        return False
+    return all(n == "*" or n == h for h, n in zip(hl, nl))
+
+
+def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, Any],
+                          warnings: list[CaddyWarning], gc: Counter) -> dict[str, dict]:
+    servers: dict[str, dict] = {}
+    default_sni = options.get("default_sni") if isinstance(options.get("default_sni"), str) else ""
+    fallback_sni = options.get("fallback_sni") if isinstance(options.get("fallback_sni"), str) else ""
+    http_port = _port_opt(options, "http_port", DEFAULT_HTTP_PORT)
+    https_port = _port_opt(options, "https_port", DEFAULT_HTTPS_PORT)
+    auto_https = options.get("auto_https") if isinstance(options.get("auto_https"), list) else []
+
+    for i, p in enumerate(pairings):
+        for j, sb1 in enumerate(p.server_blocks):
+            for key in sb1.block.get_keys_text():
+                for k, sb2 in enumerate(p.server_blocks):
+                    if k != j and key in sb2.block.get_keys_text():
+                        raise CaddyfileError(f"ambiguous site definition: {key}")
+
+        srv: dict[str, Any] = {}
+        listen = [a for a, _ in p.addresses_with_protocols]
+        if listen:
+            srv["listen"] = listen
+        protocols = [[x for x in prots] if any(x != "" for x in prots) else None
+                     for _, prots in p.addresses_with_protocols]
+        if any(x is not None for x in protocols):
+            srv["listen_protocols"] = protocols
+
+        ah: dict[str, Any] | None = None
+        for val in auto_https:
+            key = {"off": "disable", "disable_redirects": "disable_redirects",
+                   "disable_certs": "disable_certificates",
+                   "ignore_loaded_certs": "ignore_loaded_certificates"}.get(val)
+            if key:
+                ah = ah if ah is not None else {}
+                ah[key] = True
+
+        _sort_site_blocks(p.server_blocks)
+
+        has_catch_all_policy = address_qualifies_for_tls = False
+        empty_policies: list[dict] = []
+        policies: list[dict] = []
+        auto_https_will_add = ah is None or not ah.get("disable")
+
+        if any(sb.pile.get("custom_log") for sb in p.server_blocks):
+            srv["logs"] = {}
+
+        configured = options.get("named_routes") or {}
+        invokes = options.get("named_route_invokes") or {}
+        for sb in p.server_blocks:
+            for value in sb.pile.get(NAMED_ROUTE_KEY, []):
+                nr = srv.setdefault("named_routes", {})
+                names = [value.value]
+                while names:
+                    name = names.pop(0)
+                    if name in nr:
+                        continue
+                    if name not in configured:
+                        raise CaddyfileError(f"cannot invoke named route '{name}', which was not defined")
+                    nr[name] = configured[name]
+                    names.extend(invokes.get(name, []))
+
+        routes: list[Route] = []
+        error_routes: list[Route] | None = None
+        for sb in p.server_blocks:
+            matcher_sets = compile_encoded_matcher_sets(sb)
+            hosts = sb.hosts_from_keys(False)
+            force_automated = set(hosts) if "tls.force_automate" in sb.pile else set()
+
+            cp_vals = sb.pile.get("tls.connection_policy")
+            if cp_vals:
+                for cv in cp_vals:
+                    cp = cv.value if isinstance(cv.value, dict) else cv.value.to_json()
+                    for h in list(hosts):
+                        if h == default_sni:
+                            hosts.append("")
+                            cp["default_sni"] = default_sni
+                            break
+                        if h == fallback_sni:
+                            hosts.append("")
+                            cp["fallback_sni"] = fallback_sni
+                            break
+                    if hosts:
+                        hosts.sort()
+                        cp["match"] = {"sni": list(hosts)}
+                    else:
+                        if default_sni:
+                            cp["default_sni"] = default_sni
+                        if fallback_sni:
+                            cp["fallback_sni"] = fallback_sni
+                    if not _settings_empty(cp) or (force_automated and any(h in force_automated for h in hosts)):
+                        policies.append(cp)
+                        has_catch_all_policy = len(hosts) == 0
+                    elif hosts:
+                        empty_policies.append(cp)
+            else:
+                specific = sorted(h for h in hosts if h and "*" not in h)
+                if specific:
+                    empty_policies.append({"match": {"sni": specific}})
+
+            for addr in sb.parsed_keys:
+                if listeners_use_any_port_other_than(srv.get("listen", []), http_port):
+                    if addr.scheme == "http" and addr.host:
+                        ah = ah if ah is not None else {}
+                        skip = ah.setdefault("skip", [])
+                        if addr.host not in skip:
+                            skip.append(addr.host)
+                has_tls = bool(cp_vals) or (bool(addr.host) and (ah is None or addr.host not in ah.get("skip", [])))
+                if addr.scheme == "https" or (addr.scheme != "http" and addr.port != http_port and has_tls):
+                    address_qualifies_for_tls = True
+                auto_https_will_add = auto_https_will_add and (
+                    addr.port == https_port or (addr.port != http_port and bool(addr.host)))
+
+            for cv in sb.pile.get("listener_wrapper", []):
+                srv.setdefault("listener_wrappers", []).append(sorted_deep(cv.value))
+            for cv in sb.pile.get("packet_conn_wrapper", []):
+                srv.setdefault("packet_conn_wrappers", []).append(sorted_deep(cv.value))
+
+            site_sub = build_subroute(sb.pile.get("route", []), gc, True)
+            routes = append_subroute_to_route_list(routes, site_sub, matcher_sets, p)
+
+            err_vals = sb.pile.get("error_route")
+            if err_vals:
+                error_routes = error_routes if error_routes is not None else []
+
+                def err_less(a: ConfigValue, b: ConfigValue) -> bool:
+                    if not a.value.routes[0].matcher_sets and b.value.routes[0].matcher_sets:
+                        return False
+                    return True
+
+                slice_stable(err_vals, err_less)
+                errs = Subroute()
+                for v in err_vals:
+                    errs.routes.extend(v.value.routes)
+                error_routes = append_subroute_to_route_list(error_routes, errs, matcher_sets, p)
+
+            _add_log_associations(srv, sb, hosts)
+
+        if routes:
+            srv["routes"] = consolidate_routes(routes)
+        if "named_routes" in srv:
+            srv["named_routes"] = {k: srv["named_routes"][k] for k in sorted(srv["named_routes"])}
+        if error_routes is not None:
+            srv["errors"] = {"routes": error_routes} if error_routes else {}
+        if "logs" in srv and srv["logs"].get("skip_hosts"):
+            srv["logs"]["skip_hosts"].sort()
+
+        detect_conflicting_schemes(srv, policies, p.server_blocks, options)
+
+        policies = _hoist_client_auth_shields(policies, empty_policies)
+
+        if address_qualifies_for_tls and not has_catch_all_policy and (
+                policies or not auto_https_will_add or default_sni or fallback_sni):
+            cp: dict[str, Any] = {}
+            if default_sni:
+                cp["default_sni"] = default_sni
+            if fallback_sni:
+                cp["fallback_sni"] = fallback_sni
+            policies.append(cp)
+
+        policies = consolidate_conn_policies(policies)
+        if policies:
+            srv["tls_connection_policies"] = [ordered(cp, CONN_POLICY_FIELDS) for cp in policies]
+        if ah is not None:
+            srv["automatic_https"] = ordered(ah, AUTO_HTTPS_FIELDS)
+        if "logs" in srv:
+            srv["logs"] = ordered(srv["logs"], SERVER_LOG_FIELDS)
+        servers[f"srv{i}"] = srv
+
+    apply = _builtin_fn("serveroptions", "apply_server_options")
+    if apply is not None:
+        try:
+            apply(servers, options, warnings)
+        except CaddyfileError as e:
+            raise CaddyfileError(f"applying global server options: {e}") from None
+    return servers
+
+
+def _builtin_fn(module: str, fn: str) -> Any:
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"caddy_py.httpcaddyfile.{module}")
+    except ModuleNotFoundError as e:
+        if e.name == f"caddy_py.httpcaddyfile.{module}":
+            return None
+        raise
+    return getattr(mod, fn, None)
+
+
+def _add_log_associations(srv: dict, sb: ServerBlockPile, hosts: list[str]) -> None:
+    log_hosts = sb.hosts_from_keys(True)
+    for cv in sb.pile.get("custom_log", []):
+        ncl: NamedCustomLog = cv.value
+        if ncl.no_hostname:
+            continue
+        logs = srv["logs"]
+        if sb.has_host_catch_all_key() and not ncl.hostnames:
+            logs["default_logger_name"] = ncl.name
+        elif ncl.hostnames:
+            for h in ncl.hostnames:
+                logs.setdefault("logger_names", {}).setdefault(h, []).append(ncl.name)
+        else:
+            for h in log_hosts:
+                try:
+                    host, _ = addrs.split_host_port(h)
+                except addrs.AddrError:
+                    host = h
+                logs.setdefault("logger_names", {}).setdefault(host, []).append(ncl.name)
+    if "logs" in srv and not sb.pile.get("custom_log"):
+        if not hosts:
+            srv["logs"]["skip_unmapped_hosts"] = True
+        if log_hosts:
+            srv["logs"].setdefault("skip_hosts", []).extend(log_hosts)
+    if "logs" in srv and "logger_names" in srv["logs"]:
+        ln = srv["logs"]["logger_names"]
+        srv["logs"]["logger_names"] = {k: ln[k] for k in sorted(ln)}
+
+
+def _hoist_client_auth_shields(policies: list[dict], empty_policies: list[dict]) -> list[dict]:
+    wildcards: list[list[str]] = []
+    for cp in policies:
+        names = (cp.get("match") or {}).get("sni") if cp.get("client_authentication") else None
+        wildcards.append([n for n in names if "*" in n] if names else [])
+    shielded: list[list[str]] = [[] for _ in policies]
+    for ecp in empty_policies:
+        for host in (ecp.get("match") or {}).get("sni") or []:
+            for i, wc in enumerate(wildcards):
+                if any(_match_wildcard(host, n) for n in wc):
+                    shielded[i].append(host)
+                    break
+    out = list(policies)
+    for i in range(len(shielded) - 1, -1, -1):
+        hosts = shielded[i]
+        if not hosts:
+            continue
+        uniq = []
+        for h in sorted(hosts):
+            if not uniq or uniq[-1] != h:
+                uniq.append(h)
+        shield = {k: v for k, v in out[i].items() if k != "client_authentication"}
+        shield["match"] = {"sni": uniq}
+        out.insert(i, shield)
+    return out
+
+
+def detect_conflicting_schemes(srv: dict, policies: list[dict], blocks: list[ServerBlockPile],
+                               options: dict[str, Any]) -> None:
+    http_port = _port_opt(options, "http_port", DEFAULT_HTTP_PORT)
+    https_port = _port_opt(options, "https_port", DEFAULT_HTTPS_PORT)
+    listen = "[" + " ".join(srv.get("listen", [])) + "]"
+    mode = ""
+
+    def set_http(addr: addrs.Address) -> None:
+        nonlocal mode
+        if mode == "HTTPS":
+            msg = (f"server listening on {listen} is configured for HTTPS and cannot natively multiplex "
+                   f"HTTP and HTTPS: {addr.original}")
+            if not addr.scheme and not addr.host:
+                msg += " (try specifying https:// in the address)"
+            raise CaddyfileError(msg)
+        if policies:
+            raise CaddyfileError(f"server listening on {listen} is HTTP, but attempts to configure TLS connection policies")
+        mode = "HTTP"
+
+    def set_https(addr: addrs.Address) -> None:
+        nonlocal mode
+        if mode == "HTTP":
+            raise CaddyfileError(f"server listening on {listen} is configured for HTTP and cannot natively "
+                                 f"multiplex HTTP and HTTPS: {addr.original}")
+        mode = "HTTPS"
+
+    for sb in blocks:
+        for addr in sb.parsed_keys:
+            if addr.scheme == "http" or addr.port == http_port:
+                set_http(addr)
+            elif addr.scheme == "https" or addr.port == https_port or policies:
+                set_https(addr)
+            elif not addr.host:
+                set_http(addr)
+
+
+def _merge_field_conflict(a: dict, b: dict, key: str, what: str) -> None:
+    va, vb = a.get(key), b.get(key)
+    if va and vb and va != vb:
+        raise CaddyfileError(f"two policies with same match criteria have conflicting {what}: {va} vs. {vb}")
+
+
+def consolidate_conn_policies(cps: list[dict]) -> list[dict]:
+    """Catch-all policies last, drop duplicates, merge adjacent SNI-only policies with the same
+    settings and same-matcher policies whose settings do not conflict."""
+    cps = list(cps)
+    slice_stable(cps, lambda a, b: b.get("match") is None and a.get("match") is not None)
+    i = 0
+    while i < len(cps):
+        restart = False
+        j = 0
+        while j < len(cps):
+            if j == i:
+                j += 1
+                continue
+            a, b = cps[i], cps[j]
+            if a == b:
+                del cps[j]
+                restart = True
+                break
+            if (i == j - 1 and len(a.get("match") or {}) == 1 and len(b.get("match") or {}) == 1
+                    and "sni" in a["match"] and "sni" in b["match"]):
+                sa = {k: v for k, v in a.items() if k != "match"}
+                sb_ = {k: v for k, v in b.items() if k != "match"}
+                if sa == sb_:
+                    a["match"] = {"sni": list(a["match"]["sni"]) + list(b["match"]["sni"])}
+                    del cps[j]
+                    restart = True
+                    break
+            if a.get("match") == b.get("match"):
+                _merge_field_conflict(a, b, "alpn", "ALPN")
+                _merge_field_conflict(a, b, "cipher_suites", "cipher suites")
+                if a.get("client_authentication") is None and b.get("client_authentication") is not None \
+                        and a.get("client_authentication") != b.get("client_authentication"):
+                    raise CaddyfileError("two policies with same match criteria have conflicting client auth configuration")
+                _merge_field_conflict(a, b, "curves", "curves")
+                _merge_field_conflict(a, b, "default_sni", "default SNI")
+                _merge_field_conflict(a, b, "fallback_sni", "fallback SNI")
+                _merge_field_conflict(a, b, "protocol_min", "min protocol")
+                _merge_field_conflict(a, b, "protocol_max", "max protocol")
+                for key in ("alpn", "cipher_suites", "client_authentication", "curves", "default_sni",
+                            "fallback_sni", "protocol_min", "protocol_max"):
+                    if not a.get(key) and b.get(key):
+                        a[key] = b[key]
+                ca, cb = a.get("certificate_selection"), b.get("certificate_selection")
+                if ca is None and cb is not None:
+                    a["certificate_selection"] = cb
+                elif ca is not None and cb is not None:
+                    tags = list(ca.get("any_tag") or [])
+                    for t in cb.get("any_tag") or []:
+                        if t not in tags:
+                            tags.append(t)
+                    if tags:
+                        ca["any_tag"] = tags
+                del cps[j]
+                restart = True
+                break
+            j += 1
+        if restart:
+            i -= 1
+        i += 1
+    return cps
+
+
+def append_subroute_to_route_list(route_list: list[Route], sub: Subroute, matcher_sets: list[dict],
+                                  p: SbAddrAssociation) -> list[Route]:
+    if not matcher_sets and not sub.routes and sub.errors is None:
+        return route_list
+    wrap = True
+    if not matcher_sets and len(p.server_blocks) == 1:
+        wrap = any("host" in ms for r in sub.routes for ms in r.matcher_sets)
+    if wrap:
+        route = Route(terminal=True)
+        if matcher_sets:
+            route.matcher_sets = matcher_sets
+        if sub.routes or sub.errors is not None:
+            route.handlers = [json_module_object(sub, "handler", "subroute")]
+        if route.matcher_sets or route.handlers:
+            route_list = route_list + [route]
+    else:
+        route_list = route_list + list(sub.routes)
+    return route_list
+
+
+def compile_encoded_matcher_sets(sb: ServerBlockPile) -> list[dict]:
+    pairs: list[dict[str, list[str]]] = []  # {"host": [...], "path": [...]}
+    catch_all = False
+    for addr in sb.parsed_keys:
+        chosen = None
+        for mp in pairs:
+            if (not mp["path"] and not addr.path) or (len(mp["path"]) == 1 and mp["path"][0] == addr.path):
+                chosen = mp
+                break
+        if chosen is None:
+            chosen = {"host": [], "path": [addr.path] if addr.path else []}
+            pairs.append(chosen)
+        if not addr.host and not catch_all:
+            chosen["host"] = []
+            catch_all = True
+        if catch_all:
+            continue
+        if addr.host and addr.host not in chosen["host"]:
+            chosen["host"].append(addr.host)
+    out = []
+    for mp in pairs:
+        ms: dict[str, Any] = {}
+        if mp["host"]:
+            ms["host"] = mp["host"]
+        if mp["path"]:
+            ms["path"] = mp["path"]
+        if ms:
+            out.append(ms)
+    return out
+
+
+def collect_custom_logs(pairings: list[SbAddrAssociation], options: dict[str, Any]) -> list[NamedCustomLog]:
+    logs: list[NamedCustomLog] = []
+    has_default = False
+    debug = "debug" in options
+
+    def add(ncl: NamedCustomLog) -> None:
+        nonlocal has_default
+        if not ncl.name:
+            return
+        if ncl.name == "default":
+            has_default = True
+        if debug and ncl.log is not None and not ncl.log.get("level"):
+            ncl.log["level"] = "DEBUG"
+        logs.append(ncl)
+
+    for cv in options.get("log") or []:
+        add(cv.value)
+    if not has_default and debug:
+        logs.append(NamedCustomLog("default", [], {"level": "DEBUG"}))
+    for p in pairings:
+        for sb in p.server_blocks:
+            for cv in sb.pile.get("custom_log", []):
+                add(cv.value)
+    return logs
+
+
+def build_logging(custom_logs: list[NamedCustomLog]) -> dict | None:
+    if not custom_logs:
+        return None
+    out: dict[str, dict] = {}
+    for ncl in custom_logs:
+        if ncl.name == "default" and ncl.log is not None:
+            out["default"] = ncl.log
+            break
+    for ncl in custom_logs:
+        if ncl.log is None or ncl.name == "default":
+            continue
+        out[ncl.name] = ncl.log
+        if ncl.log.get("include"):
+            dl = out.setdefault("default", {})
+            excl = sorted(set(list(dl.get("exclude") or []) + list(ncl.log["include"])))
+            dl["exclude"] = excl
+    if not out:
+        return None
+    return {"logs": {k: ordered(out[k], CUSTOM_LOG_FIELDS) for k in sorted(out)}}

@@ -1,0 +1,71 @@
+"""Differential harness: real `caddy adapt` versus `caddy-py adapt` on the same Caddyfile.
+
+Both run in the same temporary directory on a file of the same name; the outcome compared is
+stdout bytes (exit 0) or, on failure, the error message text (exit 1, ts stripped).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    error: str  # the message of the error log line, "" when it succeeded
+    warnings: list[str]
+
+    def same_as(self, other: "Outcome") -> bool:
+        if self.code != other.code:
+            return False
+        if self.code == 0:
+            return self.stdout == other.stdout
+        return self.error == other.error
+
+
+def _parse_stderr(stderr: str) -> tuple[str, list[str]]:
+    error, warnings = "", []
+    for line in stderr.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("level") == "error":
+            error = rec.get("msg", "")
+        elif rec.get("level") == "warn":
+            warnings.append(f'{rec.get("file")}:{rec.get("line")}: {rec.get("msg")}')
+    return error, warnings
+
+
+def run_adapt(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Outcome:
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, timeout=60)
+    error, warnings = _parse_stderr(p.stderr)
+    if p.returncode != 0 and not error:
+        error = p.stderr.strip()
+    return Outcome(p.returncode, p.stdout, error, warnings)
+
+
+def caddy_adapt(caddy_bin: str, cwd: Path, filename: str = "Caddyfile", env: dict[str, str] | None = None) -> Outcome:
+    return run_adapt([caddy_bin, "adapt", "--config", filename, "--adapter", "caddyfile", "--pretty"], cwd, env)
+
+
+def caddy_py_adapt(cwd: Path, filename: str = "Caddyfile", env: dict[str, str] | None = None) -> Outcome:
+    e = dict(env or os.environ)
+    e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
+    return run_adapt([sys.executable, "-m", "caddy_py", "adapt", "--config", filename, "--adapter", "caddyfile",
+                      "--pretty"], cwd, e)
+
+
+def compare(caddy_bin: str, text: str, tmp: Path, filename: str = "Caddyfile",
+            env: dict[str, str] | None = None) -> tuple[Outcome, Outcome]:
+    """Write `text` to tmp/filename and adapt it with both; returns (caddy, caddy-py)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / filename).write_text(text)
+    return caddy_adapt(caddy_bin, tmp, filename, env), caddy_py_adapt(tmp, filename, env)
