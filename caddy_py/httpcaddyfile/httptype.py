@@ -80,17 +80,6 @@ class App:
     value: Any
 
 
-@dataclass
-class NamedCustomLog:
-    """The value of a "custom_log" ConfigValue (and of the `log` global option's values):
-    `log` is a CustomLog JSON dict (writer, encoder, level, include, exclude, ...)."""
-
-    name: str = ""
-    hostnames: list[str] = field(default_factory=list)
-    log: dict | None = None
-    no_hostname: bool = False
-
-
 def _tok_err(tkn: Token, msg: str) -> CaddyfileError:
     return CaddyfileError(f"{tkn.file}:{tkn.line}: {msg}")
 
@@ -575,7 +564,7 @@ def _builtin_fn(module: str, fn: str) -> Any:
 def _add_log_associations(srv: dict, sb: ServerBlockPile, hosts: list[str]) -> None:
     log_hosts = sb.hosts_from_keys(True)
     for cv in sb.pile.get("custom_log", []):
-        ncl: NamedCustomLog = cv.value
+        ncl = cv.value
         if ncl.no_hostname:
             continue
         logs = srv["logs"]
@@ -783,25 +772,28 @@ def compile_encoded_matcher_sets(sb: ServerBlockPile) -> list[dict]:
     return out
 
 
-def collect_custom_logs(pairings: list[SbAddrAssociation], options: dict[str, Any]) -> list[NamedCustomLog]:
-    logs: list[NamedCustomLog] = []
+def collect_custom_logs(pairings: list[SbAddrAssociation], options: dict[str, Any]) -> list[Any]:
+    """Every named custom log (global `log` options first, then sites'), with `debug` applied."""
+    from caddy_py.httpcaddyfile.logging import CustomLog, NamedCustomLog
+
+    logs: list[Any] = []
     has_default = False
     debug = "debug" in options
 
-    def add(ncl: NamedCustomLog) -> None:
+    def add(ncl: Any) -> None:
         nonlocal has_default
         if not ncl.name:
             return
         if ncl.name == "default":
             has_default = True
-        if debug and ncl.log is not None and not ncl.log.get("level"):
-            ncl.log["level"] = "DEBUG"
+        if debug and ncl.log is not None and not ncl.log.level:
+            ncl.log.level = "DEBUG"
         logs.append(ncl)
 
     for cv in options.get("log") or []:
         add(cv.value)
     if not has_default and debug:
-        logs.append(NamedCustomLog("default", [], {"level": "DEBUG"}))
+        logs.append(NamedCustomLog(name="default", log=CustomLog(level="DEBUG")))
     for p in pairings:
         for sb in p.server_blocks:
             for cv in sb.pile.get("custom_log", []):
@@ -809,10 +801,14 @@ def collect_custom_logs(pairings: list[SbAddrAssociation], options: dict[str, An
     return logs
 
 
-def build_logging(custom_logs: list[NamedCustomLog]) -> dict | None:
+def build_logging(custom_logs: list[Any]) -> dict | None:
+    """The `logging` section: the default log first, then the others; a log that includes
+    some loggers excludes them from the default log."""
+    from caddy_py.httpcaddyfile.logging import CustomLog
+
     if not custom_logs:
         return None
-    out: dict[str, dict] = {}
+    out: dict[str, Any] = {}
     for ncl in custom_logs:
         if ncl.name == "default" and ncl.log is not None:
             out["default"] = ncl.log
@@ -821,10 +817,11 @@ def build_logging(custom_logs: list[NamedCustomLog]) -> dict | None:
         if ncl.log is None or ncl.name == "default":
             continue
         out[ncl.name] = ncl.log
-        if ncl.log.get("include"):
-            dl = out.setdefault("default", {})
-            excl = sorted(set(list(dl.get("exclude") or []) + list(ncl.log["include"])))
-            dl["exclude"] = excl
+        if ncl.log.include:
+            dl = out.get("default")
+            if dl is None:
+                dl = out["default"] = CustomLog()
+            dl.exclude = sorted(set(list(dl.exclude or []) + list(ncl.log.include)))
     if not out:
         return None
-    return {"logs": {k: ordered(out[k], CUSTOM_LOG_FIELDS) for k in sorted(out)}}
+    return {"logs": {k: out[k] for k in sorted(out)}}

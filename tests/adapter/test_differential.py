@@ -1,0 +1,95 @@
+"""Differential tests: for each Caddyfile here, `caddy-py adapt` must print exactly what the real
+`caddy adapt --pretty` prints, or fail with the same error message."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.adapter.oracle import Outcome, caddy_adapt
+from tests.adapter.corpus import chdir
+
+CASES: dict[str, str] = {
+    "bare_port": ':8080 {\n\trespond "hi"\n}\n',
+    "hostname": 'example.com {\n\trespond "hi"\n}\n',
+    "two_hosts_one_block": 'a.example.com, b.example.com {\n\trespond "hi"\n}\n',
+    "http_scheme": 'http://example.com {\n\trespond "hi"\n}\n',
+    "http_scheme_and_https": 'http://a.com, https://b.com {\n\trespond "hi"\n}\n',
+    "host_with_port": 'example.com:8443 {\n\trespond "hi"\n}\n',
+    "ip_host_port": '127.0.0.1:9000 {\n\trespond "hi"\n}\n',
+    "ipv6_host": '[::1]:9000 {\n\trespond "hi"\n}\n',
+    "server_ordering": ':10000 {\n\trespond a\n}\n:443 {\n\trespond b\n}\n:80 {\n\trespond c\n}\n'
+                       ':8080 {\n\trespond d\n}\n:9000 {\n\trespond e\n}\n',
+    "site_specificity": '*.example.com {\n\trespond w\n}\nfoo.example.com {\n\trespond f\n}\n'
+                        'example.com {\n\trespond e\n}\n:443 {\n\trespond c\n}\n',
+    "path_in_address": 'example.com/foo {\n\trespond a\n}\nexample.com/bar {\n\trespond b\n}\n',
+    "named_matcher_block": ':8080 {\n\t@api {\n\t\tpath /api/*\n\t\tmethod GET POST\n\t}\n\trespond @api "api"\n'
+                           '\trespond "other"\n}\n',
+    "named_matcher_line": ':8080 {\n\t@p path /a /b\n\trespond @p 200\n}\n',
+    "expression_shorthand": ':8080 {\n\t@e `{path} == "/y"`\n\trespond @e "y"\n}\n',
+    "not_matcher": ':8080 {\n\t@n not path /x/*\n\trespond @n "n"\n}\n',
+    "not_block": ':8080 {\n\t@n {\n\t\tnot {\n\t\t\tpath /a\n\t\t\thost b.com\n\t\t}\n\t}\n\trespond @n "n"\n}\n',
+    "matchers_many": ':8080 {\n\t@m {\n\t\theader X-Foo bar\n\t\theader !X-Gone\n\t\tquery a=1 b=2\n'
+                     '\t\tremote_ip 10.0.0.0/8 private_ranges\n\t\tclient_ip 1.2.3.4\n\t\tprotocol https\n'
+                     '\t\theader_regexp x-h ^a\n\t\tpath_regexp ^/re\n\t\tvars {x} y\n\t\tvars_regexp {y} ^z\n'
+                     '\t\tfile {\n\t\t\troot /srv\n\t\t\ttry_files {path} /index.html\n\t\t}\n\t}\n'
+                     '\trespond @m 200\n}\n',
+    "repeated_matcher_types": ':8080 {\n\t@m {\n\t\tpath /a\n\t\tpath /b\n\t}\n\trespond @m 200\n}\n',
+    "path_matcher_token_sort": ':8080 {\n\trespond /a* "a"\n\trespond /abc/* "abc"\n\trespond /ab "ab"\n'
+                               '\trespond "all"\n}\n',
+    "vars_reverse": ':8080 {\n\tvars a 1\n\tvars b 2\n\tvars c 3\n\tvars /x d 4\n\trespond "x"\n}\n',
+    "handle_groups": ':8080 {\n\thandle /a* {\n\t\trespond "a"\n\t}\n\thandle {\n\t\trespond "b"\n\t}\n}\n',
+    "nested_groups": ':8080 {\n\thandle /a* {\n\t\thandle /a/b* {\n\t\t\trespond "ab"\n\t\t}\n\t\thandle {\n'
+                     '\t\t\trespond "a"\n\t\t}\n\t}\n\thandle {\n\t\troute {\n\t\t\trespond "r"\n\t\t}\n\t}\n}\n',
+    "root_groups": ':8080 {\n\troot * /srv\n\troot /x/* /other\n\trespond "r"\n}\n',
+    "shorthands": ':8080 {\n\trespond "{host} {path} {header.X-Foo} {query.q} {re.n.1} {vars.v} {uri}"\n}\n',
+    "host_matcher_inside": ':8080 {\n\t@h host example.com\n\trespond @h "h"\n}\n',
+    "unknown_directive": ':8080 {\n\trespnd "hi"\n}\n',
+    "bad_matcher_name": ':8080 {\n\trespond @nope "hi"\n}\n',
+    "matcher_outside": '@m path /x\n',
+    "ws_scheme": 'ws://example.com {\n\trespond "hi"\n}\n',
+    "bad_port": 'example.com:99999 {\n\trespond "hi"\n}\n',
+    "ambiguous_site": 'example.com {\n\trespond a\n}\nexample.com {\n\trespond b\n}\n',
+    "duplicate_matcher": ':8080 {\n\t@a path /a\n\t@a path /b\n\trespond @a 200\n}\n',
+    "http_https_conflict": 'http://a.com:8080, https://b.com:8080 {\n\trespond "x"\n}\n',
+    "named_route": '&(app) {\n\trespond "app"\n}\n:8080 {\n\tinvoke app\n}\n',
+    "handle_errors": ':8080 {\n\trespond /x 404\n\thandle_errors {\n\t\trespond "err {err.status_code}"\n\t}\n}\n',
+    "global_options": '{\n\thttp_port 8081\n\thttps_port 8444\n\tdebug\n}\nexample.com {\n\trespond "x"\n}\n',
+    "auto_https_off": '{\n\tauto_https off\n}\nexample.com {\n\trespond "x"\n}\n',
+    "tls_internal_bare_port": ':8080 {\n\ttls internal\n\trespond "x"\n}\n',
+    "mixed_hosts_8443": 'a.com:8443, :8443 {\n\trespond "x"\n}\n',
+    "bind": 'example.com {\n\tbind 127.0.0.1 ::1\n\trespond "x"\n}\n',
+    "unformatted": ':8080 {\nrespond "hi"\n}\n',
+    "single_site_no_braces": ':8080\nrespond "hi"\n',
+    "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
+}
+
+
+def _caddy_py(tmp: Path) -> Outcome:
+    import io
+    import sys
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from caddy_py.commands.adapt import cmd_adapt
+    from tests.adapter.oracle import _parse_stderr
+
+    out, err = io.StringIO(), io.StringIO()
+    args = type("A", (), {"config": "Caddyfile", "adapter": "caddyfile", "pretty": True, "validate": False})()
+    with chdir(tmp), redirect_stdout(out), redirect_stderr(err):
+        code = cmd_adapt(args)  # type: ignore[arg-type]
+    error, warnings = _parse_stderr(err.getvalue())
+    del sys
+    return Outcome(code, out.getvalue(), error, warnings)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+    (tmp_path / "Caddyfile").write_text(CASES[name])
+    want = caddy_adapt(caddy_bin, tmp_path, env=caddy_env)
+    got = _caddy_py(tmp_path)
+    assert got.code == want.code, (want, got)
+    if want.code == 0:
+        assert got.stdout == want.stdout
+        assert got.warnings == want.warnings
+    else:
+        assert got.error == want.error
