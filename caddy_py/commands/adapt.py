@@ -78,7 +78,12 @@ def _adapt(body: bytes, path: str, adapter: str, pretty: bool) -> str:
 
     if adapter != "caddyfile":
         raise AdaptFailure(f"unrecognized config adapter: {adapter}")
-    text, warnings = adapt(body, path, pretty)
+    logs: list[Any] = []
+    try:
+        text, warnings = adapt(body, path, pretty, logs)
+    finally:
+        for w in logs:
+            sys.stderr.write(w.zap_json(time.time()) + "\n")
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
     for w in warnings:
@@ -135,7 +140,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
             if adapter != "caddyfile":
                 raise AdaptFailure(f"unrecognized config adapter: {adapter}")
-            cfg, _warnings = adapt_to_config(body, path)
+            logs: list[Any] = []
+            try:
+                cfg, _warnings = adapt_to_config(body, path, logs)
+            finally:
+                for w in logs:
+                    sys.stderr.write(w.zap_json(time.time()) + "\n")
             cfg = json.loads(__import__("caddy_py.gojson", fromlist=["dumps"]).dumps(cfg))
         else:
             try:

@@ -20,15 +20,10 @@ def _as_warning(w: Any) -> CaddyWarning:
                         getattr(w, "message", str(w)))
 
 
-def _parse(filename: str, body: bytes) -> tuple[list[Any], list[CaddyWarning]]:
+def _parse(filename: str, body: bytes, logs: list[Any]) -> list[Any]:
     from caddy_py.caddyfile import parser
 
-    result = parser.parse(filename, body)
-    if isinstance(result, tuple):
-        blocks, warns = result[0], result[1]
-    else:
-        blocks, warns = result, getattr(parser, "last_warnings", [])
-    return list(blocks), [_as_warning(w) for w in warns or []]
+    return list(parser.parse(filename, body, logs))
 
 
 def formatting_difference(filename: str, body: bytes) -> CaddyWarning | None:
@@ -59,25 +54,30 @@ def formatting_difference(filename: str, body: bytes) -> CaddyWarning | None:
     return CaddyWarning(filename, line, "", FORMAT_WARNING)
 
 
-def adapt_to_config(body: bytes, filename: str = "Caddyfile") -> tuple[dict, list[CaddyWarning]]:
-    """Caddyfile bytes → the config as an ordered dict, and the warnings."""
+def adapt_to_config(body: bytes, filename: str = "Caddyfile",
+                    logs: list[Any] | None = None) -> tuple[dict, list[CaddyWarning]]:
+    """Caddyfile bytes → the config as an ordered dict, and the adapter warnings.
+
+    `logs` collects what Caddy logs through zap while adapting (parser warnings, deprecated
+    site paths, ...), as ParseWarning objects, in order; they print before the output."""
     from caddy_py.httpcaddyfile.httptype import setup
     from caddy_py.modules import load_caddyfile_parsers
 
     load_caddyfile_parsers()
     _load_builtins()
-    blocks, warnings = _parse(filename or "Caddyfile", body)
-    cfg, setup_warnings = setup(blocks, {"filename": filename})
-    warnings = warnings + setup_warnings
+    logs = logs if logs is not None else []
+    blocks = _parse(filename or "Caddyfile", body, logs)
+    cfg, warnings = setup(blocks, {"filename": filename}, logs)
     fw = formatting_difference(filename or "Caddyfile", body)
     if fw is not None:
         warnings.append(fw)
     return cfg, warnings
 
 
-def adapt(body: bytes, filename: str = "Caddyfile", pretty: bool = False) -> tuple[str, list[CaddyWarning]]:
+def adapt(body: bytes, filename: str = "Caddyfile", pretty: bool = False,
+          logs: list[Any] | None = None) -> tuple[str, list[CaddyWarning]]:
     """Caddyfile bytes → JSON text exactly as `caddy adapt` prints it (without the newline)."""
-    cfg, warnings = adapt_to_config(body, filename)
+    cfg, warnings = adapt_to_config(body, filename, logs)
     return gojson.dumps(cfg, pretty), warnings
 
 
