@@ -15,6 +15,8 @@ class Token:
     imports: list[str] = field(default_factory=list)
     # a snippet token: set on tokens whose value came from `{args[...]}` etc. (free for parser use)
     snippet_name: str = ""
+    # the marker of a heredoc token ("EOF" for <<EOF), else ""
+    heredoc_marker: str = ""
 
     @property
     def quoted(self) -> bool:
@@ -28,7 +30,8 @@ class Token:
         return n
 
     def clone(self) -> "Token":
-        return Token(self.text, self.file, self.line, self.quote, list(self.imports), self.snippet_name)
+        return Token(self.text, self.file, self.line, self.quote, list(self.imports), self.snippet_name,
+                     self.heredoc_marker)
 
 
 def is_open_brace(t: Token) -> bool:
