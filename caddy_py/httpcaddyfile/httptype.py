@@ -557,8 +557,8 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
             srv["tls_connection_policies"] = [ordered(cp, CONN_POLICY_FIELDS) for cp in policies]
         if ah is not None:
             srv["automatic_https"] = ordered(ah, AUTO_HTTPS_FIELDS)
-        if "logs" in srv:
-            srv["logs"] = ordered(srv["logs"], SERVER_LOG_FIELDS)
+        if "logs" in srv:  # omitempty: a catch-all site's unnamed access log sets ""
+            srv["logs"] = ordered({k: v for k, v in srv["logs"].items() if v != ""}, SERVER_LOG_FIELDS)
         servers[f"srv{i}"] = srv
 
     apply = _builtin_fn("serveroptions", "apply_server_options")

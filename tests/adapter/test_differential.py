@@ -61,6 +61,38 @@ CASES: dict[str, str] = {
     "bind": 'example.com {\n\tbind 127.0.0.1 ::1\n\trespond "x"\n}\n',
     "unformatted": ':8080 {\nrespond "hi"\n}\n',
     "single_site_no_braces": ':8080\nrespond "hi"\n',
+    "vars_25_reversed": ":8080 {\n" + "".join(f"\tvars v{i} {i}\n" for i in range(25)) + "\trespond x\n}\n",
+    "vars_mixed_matchers": ":8080 {\n\tvars /a* a 1\n\tvars b 2\n\tvars /abc c 3\n\tvars /a d 4\n\trespond x\n}\n",
+    "handle_errors_matchers": ":8080 {\n\thandle_errors 404 {\n\t\trespond \"nf\"\n\t}\n\thandle_errors {\n"
+                              "\t\trespond \"any\"\n\t}\n\thandle_errors 5xx {\n\t\trespond \"five\"\n\t}\n}\n",
+    "errors_two_sites": "a.com {\n\thandle_errors {\n\t\trespond \"a\"\n\t}\n}\nb.com {\n\trespond b\n}\n",
+    "named_route_nested": "&(inner) {\n\trespond inner\n}\n&(outer) {\n\tinvoke inner\n\trespond /o outer\n}\n"
+                          "a.com {\n\tinvoke outer\n}\nb.com {\n\troute {\n\t\tinvoke inner\n\t}\n}\n",
+    "named_route_undefined": ":8080 {\n\tinvoke nope\n}\n",
+    "logs_skip_hosts": "a.com {\n\tlog\n\trespond a\n}\nb.com, c.com:8443 {\n\trespond b\n}\nd.com {\n\trespond d\n}\n",
+    "logs_catch_all": ":8080 {\n\tlog\n\trespond a\n}\n",
+    "http_and_80": "http://a.com {\n\trespond a\n}\n:80 {\n\trespond b\n}\nhttp:// {\n\trespond c\n}\n",
+    "bind_unix": ":8080 {\n\tbind unix//run/x.sock tcp/127.0.0.1\n\trespond a\n}\n",
+    "ipv6_normalize": "[0:0::1]:9000 {\n\trespond a\n}\n",
+    "uppercase_host": "EXAMPLE.com {\n\trespond a\n}\n",
+    "wildcard_and_localhost": "*.example.com, localhost {\n\trespond a\n}\n",
+    "unspecified_ip": "0.0.0.0:8080 {\n\trespond a\n}\n",
+    "redir_abort_error": ":8080 {\n\tredir /old /new 301\n\tabort /x\n\terror /e 500\n\trespond ok\n}\n",
+    "root_and_rewrite_groups": ":8080 {\n\troot * /srv\n\troute /r* {\n\t\troot /x /y\n\t\trespond r\n\t}\n"
+                               "\thandle /h {\n\t\trespond h\n\t}\n\trespond x\n}\n",
+    "route_unordered_ok": ":8080 {\n\troute {\n\t\trespond /b b\n\t\tvars x 1\n\t}\n}\n",
+    "same_matcher_consolidated": ":8080 {\n\t@a path /a\n\tvars @a x 1\n\trespond @a a\n}\n",
+    "scheme_port_conflict": "http://a.com:443 {\n\trespond a\n}\n",
+    "unsupported_scheme": "ftp://a.com {\n\trespond a\n}\n",
+    "site_path_sort": "a.com/x/*, a.com {\n\trespond a\n}\na.com/x/y/* {\n\trespond b\n}\n",
+    "directive_as_address": "respond hi\n",
+    "placeholder_host": "{$NOPE_UNSET:fallback}.com {\n\trespond a\n}\n",
+    "default_sni": "{\n\tdefault_sni a.com\n}\na.com:8443 {\n\trespond a\n}\n",
+    "shorthand_all": ":8080 {\n\trespond \"{hostport} {port} {orig_method} {orig_uri} {orig_path} {orig_dir} "
+                     "{orig_file} {orig_query} {orig_?query} {method} {%uri} {%path} {dir} {file} {%query} "
+                     "{?query} {remote} {remote_host} {remote_port} {scheme} {uuid} {tls_cipher} {client_ip} "
+                     "{cookie.c} {labels.1} {path.0} {file.base} {rp.status_code} {resp.header.x} "
+                     "{err.message} {file_match.relative} {upstream_hostport}\"\n}\n",
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
 
