@@ -52,8 +52,9 @@ class AdaptFailure(Exception):
 
 def _config_flag(args: argparse.Namespace) -> str:
     path = getattr(args, "config", "") or ""
-    if not path and os.path.exists("Caddyfile"):
+    if not path and os.path.isfile("Caddyfile"):
         path = "Caddyfile"
+        log_line("info", "using adjacent Caddyfile")
     if not path:
         raise AdaptFailure("input file required when there is no Caddyfile in current directory (use --config flag)")
     return path
@@ -96,6 +97,8 @@ def cmd_adapt(args: argparse.Namespace) -> int:
     try:
         path = _config_flag(args)
         adapter = getattr(args, "adapter", "") or "caddyfile"
+        if adapter != "caddyfile":
+            raise AdaptFailure(f"unrecognized config adapter: {adapter}")
         body = _read_input(path)
         text = _adapt(body, path, adapter, bool(getattr(args, "pretty", False)))
         if getattr(args, "validate", False):
