@@ -11,6 +11,7 @@ from typing import Any, Callable, TypeVar
 T = TypeVar("T")
 
 _MODULES: dict[str, type] = {}
+_loaded = False
 
 
 def register(module_id: str) -> Callable[[type[T]], type[T]]:
@@ -25,11 +26,21 @@ def register(module_id: str) -> Callable[[type[T]], type[T]]:
 
 
 def lookup(module_id: str) -> type | None:
-    if not _MODULES:
-        from caddy_py.modules import load_runtime_modules
-
-        load_runtime_modules()
+    if not _loaded:
+        _load_all()
     return _MODULES.get(module_id)
+
+
+def _load_all() -> None:
+    """Import every runtime module once: the core (http app, matchers) and caddy_py/modules."""
+    global _loaded
+    _loaded = True
+    import caddy_py.http.app  # noqa: F401
+    from caddy_py.http.matchers import load_all
+    from caddy_py.modules import load_runtime_modules
+
+    load_all()
+    load_runtime_modules()
 
 
 def namespace(prefix: str) -> dict[str, type]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from urllib.parse import unquote
+
 from multidict import CIMultiDict
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,6 +22,7 @@ class Request:
     __slots__ = (
         "raw", "method", "path", "raw_query", "headers", "host", "scheme", "remote_addr",
         "vars", "replacer", "on_prepare", "server", "body_limit", "state",
+        "error", "response", "start_time", "_dpath_src", "_dpath",
     )
 
     def __init__(self, raw: "web.BaseRequest", replacer: "Replacer", server: Any = None) -> None:
@@ -40,3 +43,31 @@ class Request:
         self.server = server
         self.body_limit: int | None = None  # request_body max_size
         self.state: dict[str, Any] = {}  # free slots for modules (keyed by module ID)
+        # the HandlerError being handled while errors.routes run (None otherwise)
+        self.error: Any = None
+        # the response whose headers were sent (set by the server when it is prepared)
+        self.response: "web.StreamResponse | None" = None
+        self.start_time: float = 0.0  # time.perf_counter() when the request arrived
+        self._dpath_src = ""
+        self._dpath = ""
+
+    @property
+    def decoded_path(self) -> str:
+        """`path` with %-escapes decoded (Go's URL.Path): what path matchers compare."""
+        p = self.path
+        if p is not self._dpath_src:
+            self._dpath_src = p
+            self._dpath = unquote(p) if "%" in p else p
+        return self._dpath
+
+    @property
+    def uri(self) -> str:
+        """Path and query as currently rewritten (Go's URL.RequestURI())."""
+        return f"{self.path}?{self.raw_query}" if self.raw_query else self.path
+
+    def hijack(self) -> None:
+        """Mark this connection as taken over (WebSocket): a config reload neither waits for it
+        nor closes it; the handler that hijacked owns its lifetime."""
+        proto = self.raw.protocol
+        if proto is not None:
+            setattr(proto, "caddy_hijacked", True)

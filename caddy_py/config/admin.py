@@ -1,0 +1,228 @@
+"""The admin API (Caddy's admin endpoint): `admin.listen`, default localhost:2019; `admin off`
+(`{"admin": {"disabled": true}}`) turns it off.
+
+Endpoints: GET /config/[path] (the active config or a part of it), POST /load (a JSON config,
+or a Caddyfile with Content-Type text/caddyfile), POST /stop, GET /metrics (prometheus-client's
+default registry). Errors are `{"error": "..."}` JSON with Caddy's statuses.
+
+Checks, as Caddy: on a loopback listener the Host header must be one of the allowed origins
+(localhost/127.0.0.1/::1 with the port, or `admin.origins`); a request with an Origin (or
+Sec-Fetch-Mode) header, or any request when `enforce_origin` is set, must come from an allowed
+origin; WebSocket upgrades, `Sec-Fetch-Mode: no-cors` and `Origin: null` are refused.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from caddy_py.config.context import ConfigError
+from caddy_py.http.listeners import parse_network_address
+
+if TYPE_CHECKING:  # pragma: no cover
+    from caddy_py.config.runtime import Runtime
+
+LOG = logging.getLogger("admin.api")
+DEFAULT_LISTEN = os.environ.get("CADDY_ADMIN", "") or "localhost:2019"
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    listen: str
+    enforce_origin: bool
+    origins: tuple[str, ...] | None
+
+
+def admin_settings(cfg: dict[str, Any]) -> AdminSettings | None:
+    if cfg.get("disabled"):
+        return None
+    origins = cfg.get("origins")
+    return AdminSettings(cfg.get("listen") or DEFAULT_LISTEN, bool(cfg.get("enforce_origin")),
+                         tuple(origins) if origins is not None else None)
+
+
+class APIError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _join(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def allowed_origins(settings: AdminSettings) -> list[tuple[str, str]]:
+    """(scheme, host) pairs; an empty scheme accepts any."""
+    addr = parse_network_address(settings.listen)
+    out: list[str] = list(settings.origins or [])
+    if settings.origins is None and not addr.network.startswith("unix"):
+        if _is_loopback(addr.host):
+            out += [_join("localhost", addr.start_port), _join("::1", addr.start_port),
+                    _join("127.0.0.1", addr.start_port)]
+        else:
+            out.append(_join(addr.host, addr.start_port))
+    pairs = []
+    for o in dict.fromkeys(out):
+        if "://" in o:
+            u = urlsplit(o)
+            pairs.append((u.scheme, u.netloc))
+        else:
+            pairs.append(("", o))
+    return pairs
+
+
+class AdminServer:
+    def __init__(self, runtime: "Runtime", settings: AdminSettings) -> None:
+        self.runtime = runtime
+        self.settings = settings
+        self.addr = parse_network_address(settings.listen)
+        self.origins = allowed_origins(settings)
+        self.enforce_host = not self.addr.network.startswith("unix") and _is_loopback(self.addr.host)
+        self.server: web.Server | None = None
+        self.aserver: asyncio.base_events.Server | None = None
+
+    async def start(self) -> "AdminServer":
+        loop = asyncio.get_running_loop()
+        self.server = web.Server(self._handle)
+        a = self.addr
+        try:
+            if a.network.startswith("unix"):
+                if os.path.exists(a.host):
+                    os.unlink(a.host)
+                self.aserver = await loop.create_unix_server(self.server, a.host)
+            else:
+                self.aserver = await loop.create_server(self.server, a.host or None, a.start_port,
+                                                        reuse_address=True)
+        except OSError as e:
+            raise ConfigError(f"listening on {a.key()}: {e.strerror or e}") from None
+        LOG.info("admin endpoint started on %s", self.settings.listen)
+        return self
+
+    def port(self) -> int:
+        for s in self.aserver.sockets if self.aserver else []:
+            name = s.getsockname()
+            if isinstance(name, tuple):
+                return name[1]
+        return 0
+
+    async def close(self) -> None:
+        if self.aserver is not None:
+            self.aserver.close()
+            self.aserver = None
+        if self.server is not None:
+            await self.server.shutdown(1.0)
+            self.server = None
+
+    # -- requests --------------------------------------------------------------------------
+    async def _handle(self, req: web.BaseRequest) -> web.StreamResponse:
+        try:
+            headers = self._check(req)
+            resp = await self._route(req)
+            resp.headers.update(headers)
+            return resp
+        except APIError as e:
+            LOG.error("request error: %s", e.message, extra={"caddy_fields": {"status_code": e.status}})
+            return web.Response(status=e.status, text=json.dumps({"error": e.message}) + "\n",
+                                content_type="application/json")
+
+    def _check(self, req: web.BaseRequest) -> dict[str, str]:
+        h = req.headers
+        if "websocket" in h.get("Upgrade", ""):
+            raise APIError(400, "WebSocket connections aren't allowed.")
+        if "no-cors" in h.get("Sec-Fetch-Mode", ""):
+            raise APIError(400, "Disabling same-origin restrictions is not allowed.")
+        if h.get("Origin") == "null":
+            raise APIError(400, "Buggy browser is sending null Origin header.")
+        if self.enforce_host and not any(req.host == host for _, host in self.origins):
+            raise APIError(403, f"host not allowed: {req.host}")
+        out: dict[str, str] = {}
+        if self.settings.enforce_origin or "Origin" in h or "Sec-Fetch-Mode" in h:
+            origin = h.get("Origin") or h.get("Referer") or ""
+            u = urlsplit(origin)
+            if not any((not s or s == u.scheme) and host == u.netloc for s, host in self.origins):
+                if not origin:
+                    raise APIError(403, "required Origin header is missing or invalid")
+                raise APIError(403, f"client is not allowed to access from origin '{origin}'")
+            if req.method == "OPTIONS":
+                out["Access-Control-Allow-Methods"] = "OPTIONS, GET, POST, PUT, PATCH, DELETE"
+                out["Access-Control-Allow-Headers"] = "Content-Type, Content-Length, Cache-Control"
+                out["Access-Control-Allow-Credentials"] = "true"
+            out["Access-Control-Allow-Origin"] = f"{u.scheme}://{u.netloc}" if u.scheme else u.netloc
+        return out
+
+    async def _route(self, req: web.BaseRequest) -> web.StreamResponse:
+        path = req.path
+        if path == "/config" or path.startswith("/config/"):
+            if req.method != "GET":
+                raise APIError(405, "method not allowed")
+            return self._get_config(path[len("/config"):])
+        if path == "/load":
+            if req.method != "POST":
+                raise APIError(405, "method not allowed")
+            return await self._load(req)
+        if path == "/stop":
+            if req.method != "POST":
+                raise APIError(405, "method not allowed")
+            asyncio.get_running_loop().call_soon(self._request_stop)
+            return web.Response()
+        if path == "/metrics":
+            return self._metrics()
+        raise APIError(404, "resource not found")
+
+    def _get_config(self, sub: str) -> web.Response:
+        node: Any = self.runtime.config or None
+        for part in [p for p in sub.split("/") if p]:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                raise APIError(400, f"traversing config: unknown key or index: {part}"
+                               if node is not None else f"traversing config: {part}: path not found")
+        return web.Response(text=json.dumps(node, separators=(",", ":")) + "\n",
+                            content_type="application/json")
+
+    async def _load(self, req: web.BaseRequest) -> web.Response:
+        from caddy_py.caddyfile.errors import CaddyfileError
+        from caddy_py.config.loading import config_from_bytes
+
+        body = await req.read()
+        ctype = req.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        adapter = ""
+        if ctype.startswith("text/"):
+            adapter = ctype[5:]
+        elif ctype not in ("", "application/json"):
+            raise APIError(400, f"unrecognized content type: {ctype}")
+        try:
+            cfg = config_from_bytes(body, adapter, "Caddyfile")
+            await self.runtime.load(cfg)
+        except (ConfigError, CaddyfileError) as e:
+            raise APIError(400, f"loading config: {e}") from None
+        return web.Response()
+
+    def _metrics(self) -> web.Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+        resp = web.Response(body=generate_latest(REGISTRY))
+        resp.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return resp
+
+    def _request_stop(self) -> None:
+        self._stop_task = asyncio.get_running_loop().create_task(self.runtime.stop())

@@ -1,0 +1,116 @@
+"""Routes: matcher sets + a handler chain, compiled once per config load (Caddy's RouteList).
+
+Semantics (as Caddy's compileRoutes):
+- a route runs when any of its matcher sets matches (sets OR'ed, matchers in a set AND'ed);
+  matchers are evaluated when the chain reaches the route, after earlier handlers ran;
+- its handlers run in order, each getting `next`; the last handler's `next` continues with the
+  following routes, unless the route is `terminal`, which ends the chain there;
+- within a `group`, only the first matching route runs.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:  # pragma: no cover
+    from caddy_py.config.context import Context
+    from caddy_py.http.handler import Next
+    from caddy_py.http.request import Request
+
+
+async def empty_handler(req: "Request") -> web.StreamResponse:
+    """The end of every chain: nothing wrote a response, so 200 with an empty body."""
+    return web.Response()
+
+
+class Route:
+    __slots__ = ("matchers", "handlers", "terminal", "group")
+
+    def __init__(self, matchers: Any, handlers: list[Any], terminal: bool, group: str) -> None:
+        self.matchers = matchers
+        self.handlers = handlers
+        self.terminal = terminal
+        self.group = group
+
+
+class _Chain:
+    """`next` for handler i of a route: runs handler i, whose own `next` is handler i+1."""
+
+    __slots__ = ("handlers", "i", "tail")
+
+    def __init__(self, handlers: list[Any], i: int, tail: "Next") -> None:
+        self.handlers = handlers
+        self.i = i
+        self.tail = tail
+
+    def __call__(self, req: "Request") -> Any:
+        h = self.handlers
+        i = self.i
+        if i + 1 < len(h):
+            return h[i].serve(req, _Chain(h, i + 1, self.tail))
+        return h[i].serve(req, self.tail)
+
+
+class _Rest:
+    """`next` after a non-terminal route: continue with the remaining routes."""
+
+    __slots__ = ("routes", "start", "outer", "groups")
+
+    def __init__(self, routes: "RouteList", start: int, outer: "Next", groups: frozenset[str]) -> None:
+        self.routes = routes
+        self.start = start
+        self.outer = outer
+        self.groups = groups
+
+    def __call__(self, req: "Request") -> Any:
+        return self.routes.run(req, self.start, self.outer, self.groups)
+
+
+class RouteList:
+    __slots__ = ("routes",)
+
+    def __init__(self, routes: list[Route]) -> None:
+        self.routes = routes
+
+    @classmethod
+    async def load(cls, ctx: "Context", cfgs: list[dict[str, Any]]) -> "RouteList":
+        from caddy_py.config.context import ConfigError
+
+        routes = []
+        for i, cfg in enumerate(cfgs):
+            if not isinstance(cfg, dict):
+                raise ConfigError(f"route {i}: expected an object")
+            try:
+                matchers = await ctx.load_matchers(cfg.get("match"))
+                handlers = await ctx.load_handlers(cfg.get("handle"))
+            except ConfigError as e:
+                raise ConfigError(f"route {i}: {e}") from None
+            routes.append(Route(matchers, handlers, bool(cfg.get("terminal")), cfg.get("group", "")))
+        return cls(routes)
+
+    def __len__(self) -> int:
+        return len(self.routes)
+
+    async def serve(self, req: "Request", next: "Next") -> web.StreamResponse:
+        """Run the routes; `next` runs after the last one (for a top-level list: empty_handler)."""
+        return await self.run(req, 0, next, frozenset())
+
+    def run(self, req: "Request", start: int, outer: "Next", groups: frozenset[str]) -> Any:
+        routes = self.routes
+        n = len(routes)
+        i = start
+        while i < n:
+            r = routes[i]
+            i += 1
+            if r.group and r.group in groups:
+                continue
+            if r.matchers is not None and not r.matchers.match(req):
+                continue
+            if r.group:
+                groups = groups | {r.group}
+            tail: Next = empty_handler if r.terminal else _Rest(self, i, outer, groups)
+            if not r.handlers:
+                return tail(req)
+            return _Chain(r.handlers, 0, tail)(req)
+        return outer(req)

@@ -1,0 +1,189 @@
+"""One HTTP server of `apps.http.servers`: its listeners, routes and error routes.
+
+Per request: Go's early rejections (HTTP/1.1 without Host → 400, `OPTIONS *` → 200 without
+`Server`), headers with `_` or `.` in their names dropped (Caddy 2.11), one Replacer with the
+lazy `{http.*}` provider, the routes, then `errors.routes` for a HandlerError. Every response
+gets `Server: Caddy` (set before `req.on_prepare` callbacks, so `header -Server` can remove it).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from caddy_py.config.context import ConfigError, Context
+from caddy_py.http.aio import AioServer, go_error_response
+from caddy_py.http.handler import HandlerError
+from caddy_py.http.listeners import acquire, parse_network_address, release
+from caddy_py.http.placeholders import http_value
+from caddy_py.http.request import Request
+from caddy_py.http.routes import RouteList, empty_handler
+from caddy_py.replacer import Replacer
+
+ERROR_LOG = logging.getLogger("http.log.error")
+LOG = logging.getLogger("http")
+
+
+class HTTPServer:
+    def __init__(self, name: str, cfg: dict[str, Any]) -> None:
+        self.name = name
+        self.cfg = cfg
+        listen = cfg.get("listen") or []
+        if not isinstance(listen, list):
+            raise ConfigError(f"server {name}: listen must be a list")
+        self.addresses = []
+        for a in listen:
+            try:
+                self.addresses += parse_network_address(str(a)).port_addrs()
+            except ConfigError as e:
+                raise ConfigError(f"server {name}: {e}") from None
+        self.routes = RouteList([])
+        self.error_routes: RouteList | None = None
+        self.logs: Any = None
+        self.log_access: Any = None
+        self.observers: list[Any] = []  # fn(req, resp, seconds) after each request (metrics)
+        self.aio: AioServer | None = None
+        self.listener_keys: list[str] = []
+        self.listeners: list[Any] = []
+        self.shutting_down = False
+        self.local_addr = ""
+
+    async def provision(self, ctx: Context) -> None:
+        self.routes = await ctx.load_routes(self.cfg.get("routes"))
+        err = self.cfg.get("errors") or {}
+        if err.get("routes"):
+            self.error_routes = await ctx.load_routes(err["routes"])
+        if self.cfg.get("logs") is not None:
+            try:
+                from caddy_py.logs.access import ServerLogs, log_access
+            except ImportError:  # pragma: no cover - the logging module is optional
+                pass
+            else:
+                self.logs = ServerLogs.from_json(self.cfg.get("logs"))
+                self.log_access = log_access
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.aio = AioServer(self.handle, handler_cancellation=False)
+        try:
+            for addr in self.addresses:
+                key, lst = await acquire(addr)
+                self.listener_keys.append(key)
+                self.listeners.append(lst)
+        except BaseException:
+            await self.release_listeners()
+            raise
+
+    def activate(self) -> None:
+        """Route new connections on our addresses to this server (the reload swap)."""
+        for lst in self.listeners:
+            lst.factory = self.aio
+            lst.owner = self
+
+    def ports(self) -> list[int]:
+        return [p for lst in self.listeners for p in lst.ports()]
+
+    async def release_listeners(self) -> None:
+        for key, lst in zip(self.listener_keys, self.listeners):
+            if lst.owner is self:
+                lst.factory = None
+                lst.owner = None
+            await release(key)
+        self.listener_keys, self.listeners = [], []
+
+    async def stop(self, grace: float | None) -> None:
+        """Stop: new connections go elsewhere (or are refused), idle keep-alive connections
+        close, in-flight requests finish (up to `grace` seconds, None = wait), hijacked
+        connections (WebSockets) are left to their handlers."""
+        self.shutting_down = True
+        await self.release_listeners()
+        if self.aio is None:
+            return
+        conns = [c for c in self.aio.connections if not getattr(c, "caddy_hijacked", False)]
+        if conns:
+            await asyncio.gather(*(c.shutdown(grace) for c in conns), return_exceptions=True)
+
+    # -- requests --------------------------------------------------------------------------
+    async def handle(self, raw: web.BaseRequest) -> web.StreamResponse:
+        major, minor = raw.version
+        headers = raw.headers
+        if major == 1 and minor == 1:
+            n_host = len(headers.getall("Host", ()))
+            if n_host == 0:
+                return go_error_response(400, "400 Bad Request: missing required Host header")
+            if n_host > 1:
+                return go_error_response(400, "400 Bad Request: too many Host headers")
+        if raw.method == "OPTIONS" and raw.raw_path == "*":
+            return web.Response(headers={"Content-Length": "0"})
+        repl = Replacer()
+        req = Request(raw, repl, self)
+        req.start_time = time.perf_counter()
+        raw.caddy = req  # type: ignore[attr-defined]
+        repl.providers.append(partial(http_value, req))
+        for k in [k for k in req.headers if "_" in k or "." in k]:
+            del req.headers[k]
+        resp = await self._serve(req)
+        if self.log_access is not None or self.observers:
+            # send it now (aiohttp's own prepare/write_eof become no-ops) to log the outcome
+            try:
+                await resp.prepare(raw)
+                await resp.write_eof()
+            finally:
+                self._after(req, resp)
+        return resp
+
+    async def _serve(self, req: Request) -> web.StreamResponse:
+        if len(req.method) > 32:
+            return await self.handle_error(req, HandlerError(405))
+        try:
+            return await self.routes.serve(req, empty_handler)
+        except HandlerError as e:
+            return await self.handle_error(req, e)
+        except asyncio.CancelledError:
+            raise
+        except (ConnectionResetError, ConnectionError):
+            raise
+        except Exception as e:  # noqa: BLE001 - a handler bug becomes a 500, never a traceback to the client
+            ERROR_LOG.exception("handler failed: %s", e)
+            return await self.handle_error(req, HandlerError(500, str(e), cause=e))
+
+    async def handle_error(self, req: Request, err: HandlerError) -> web.StreamResponse:
+        if req.response is not None and req.response.prepared:
+            return req.response  # already streaming: nothing more can be said
+        # error routes see the original request
+        raw = req.raw
+        req.method = raw.method
+        req.path, _, req.raw_query = raw.raw_path.partition("?")
+        req.error = err
+        level = logging.ERROR if err.status >= 500 else logging.DEBUG
+        if ERROR_LOG.isEnabledFor(level):
+            ERROR_LOG.log(level, err.message or str(err), extra={"caddy_fields": {
+                "status": err.status, "err_id": err.err_id, "err_trace": err.trace}})
+        if self.error_routes is not None:
+            try:
+                return await self.error_routes.serve(req, empty_handler)
+            except HandlerError as e2:
+                ERROR_LOG.error("error handling handler error: %s", e2)
+            except Exception as e2:  # noqa: BLE001
+                ERROR_LOG.exception("error handling handler error: %s", e2)
+            if req.response is not None and req.response.prepared:
+                return req.response
+        return web.Response(status=err.status)
+
+    def _after(self, req: Request, resp: web.StreamResponse) -> None:
+        dur = time.perf_counter() - req.start_time
+        if self.log_access is not None:
+            try:
+                size = getattr(resp, "body_length", 0) if resp is not None else 0
+                self.log_access(self.logs, req, resp, dur, size=size)
+            except Exception:  # noqa: BLE001 - logging must not break serving
+                LOG.exception("access log failed")
+        for obs in self.observers:
+            try:
+                obs(req, resp, dur)
+            except Exception:  # noqa: BLE001
+                LOG.exception("request observer failed")
