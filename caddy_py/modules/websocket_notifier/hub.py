@@ -238,7 +238,6 @@ class Hub:
         state = self.conns.get(conn)
         if state is None:
             return
-        self.counters.inbound_bytes += len(data)
         if self.config.max_requests_per_second:
             if state.tokens < 1:
                 self.counters.rate_limited += 1

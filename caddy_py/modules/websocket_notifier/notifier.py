@@ -1,0 +1,150 @@
+"""The running notifier for one upstream URL: hub + subscriber sessions + backend link.
+
+It is the value kept in the usage pool (shared by every route naming the URL). It feeds the
+hub, carries out the hub's actions, flushes dirty sessions once per event-loop turn, and runs
+the single scheduler that ticks the hub and the sessions' ping/read/write deadlines.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Hashable
+
+from caddy_py.modules.websocket_notifier import frames as f
+from caddy_py.modules.websocket_notifier.hub import Close, Fanout, Hub, HubConfig, Send, ToBackend
+from caddy_py.modules.websocket_notifier.session import Session
+from caddy_py.modules.websocket_notifier.upstream import LinkSettings, UpstreamLink
+
+log = logging.getLogger("http.handlers.websocket_notifier.upstream")
+
+
+class Notifier:
+    def __init__(self, url: str, hub_config: HubConfig, link: LinkSettings) -> None:
+        self.url = url
+        self.loop = asyncio.get_running_loop()
+        self.clock_offset = 0.0  # tests move the hub's clock forward without sleeping
+        self.now = self.loop.time()
+        self.hub = Hub(hub_config, now=self.now)
+        self.sessions: set[Session] = set()
+        self.dirty: list[Session] = []
+        self._flush_scheduled = False
+        self.granularity = 1.0
+        self.link = UpstreamLink(url, link, self)
+        self._timer: asyncio.Task[None] | None = None
+        self.closed = False
+
+    async def start(self) -> None:
+        """First dial happens now, when the config starts (§13.10)."""
+        self.link.start()
+        self._timer = self.loop.create_task(self._scheduler())
+
+    def configure(self, hub_config: HubConfig, link: LinkSettings) -> None:
+        """A reloaded route's settings apply at once (§13.14)."""
+        self.hub.configure(hub_config)
+        self.link.settings = link
+        self.apply()
+
+    def want_granularity(self, seconds: float) -> None:
+        self.granularity = max(0.01, min(self.granularity, seconds))
+
+    # -- inputs ----------------------------------------------------------------------------
+    def join(self, session: Session, metadata: dict[str, str]) -> bool:
+        if not self.hub.connect(session, metadata):
+            return False
+        self.sessions.add(session)
+        self.want_granularity(min(session.settings.ping_interval, session.settings.pong_wait) / 4)
+        return True
+
+    def leave(self, session: Session) -> None:
+        hub = self.hub
+        if session in hub.conns:
+            hub.disconnect(session)
+            self.apply()
+
+    def subscriber_message(self, session: Session, data: bytes) -> None:
+        self.hub.subscriber_message(session, data)
+        self.apply()
+
+    def backend_message(self, data: bytes) -> None:
+        self.hub.backend_message(data)
+        self.apply()
+
+    def upstream_up(self) -> None:
+        self.hub.upstream_up()
+        self.apply()
+
+    def upstream_down(self) -> None:
+        self.hub.upstream_down()
+
+    def tick(self) -> None:
+        """Advance the hub and the sessions' deadlines to the current (offset) time."""
+        self.now = self.loop.time() + self.clock_offset
+        self.hub.tick(self.now)
+        self.apply()
+        now = self.now
+        for s in list(self.sessions):
+            s.on_timer(now)
+
+    # -- outputs ---------------------------------------------------------------------------
+    def apply(self) -> None:
+        actions = self.hub.take()
+        for a in actions:
+            kind = type(a)
+            if kind is Fanout:
+                self._fanout(a.data, a.conns)  # type: ignore[union-attr]
+            elif kind is Send:
+                a.conn.send_doc(a.data, a.control)  # type: ignore[union-attr]
+            elif kind is ToBackend:
+                self.link.send(a.data)  # type: ignore[union-attr]
+            elif kind is Close:
+                a.conn.close(a.code, a.reason)  # type: ignore[union-attr]
+
+    def _fanout(self, data: bytes, conns: list[Hashable]) -> None:
+        frame = f.build(f.OP_TEXT, data)
+        zframe: bytes | None = None
+        plain = 0
+        for c in conns:
+            if c.plain:  # type: ignore[attr-defined]
+                c.queue_shared(frame)  # type: ignore[attr-defined]
+                plain += 1
+            elif c.shorty_out is None:  # permessage-deflate only: same bytes for everyone
+                if zframe is None:
+                    zframe = f.build(f.OP_TEXT, f.deflate_message(data), rsv1=True)
+                c.queue_shared(zframe)  # type: ignore[attr-defined]
+                plain += 1
+            else:
+                c.send_doc(data, False)  # type: ignore[attr-defined]
+        self.hub.counters.outbound_bytes += len(data) * plain
+
+    def schedule_flush(self) -> None:
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        dirty, self.dirty = self.dirty, []
+        for s in dirty:
+            s.flush()
+
+    async def _scheduler(self) -> None:
+        while True:
+            await asyncio.sleep(self.granularity)
+            try:
+                self.tick()
+            except Exception:  # noqa: BLE001 - the scheduler must survive a bad tick
+                log.exception("notifier tick failed")
+
+    # -- teardown --------------------------------------------------------------------------
+    async def destruct(self) -> None:
+        """The last route using this upstream is gone: close subscribers 1001, then the link."""
+        self.closed = True
+        self.hub.close_all(1001, "")
+        self.apply()
+        self._flush()
+        if self._timer is not None:
+            self._timer.cancel()
+        await self.link.close()
+
+    def stats(self) -> dict[str, Any]:
+        return self.hub.gauges()
