@@ -1,0 +1,590 @@
+"""The TLS app from the sites' `tls` values and the global options (Caddy's tlsapp.go):
+automation policies per site, issuers with global ACME defaults filled in, certificate loaders,
+on-demand, DNS, ECH, and the policy consolidation Caddy applies for a tidy output.
+"""
+from __future__ import annotations
+
+import copy
+import ipaddress
+from typing import Any
+
+from caddy_py.caddyfile.errors import CaddyfileError
+from caddy_py.httpcaddyfile.addresses import AddressesWithProtocols, split_host_port
+from caddy_py.httpcaddyfile.tlsmodels import (
+    ACMEIssuer,
+    AutomationPolicy,
+    ChallengesConfig,
+    DNSChallengeConfig,
+    InternalIssuer,
+    PortChallengeConfig,
+    default_issuers,
+    issuer_json,
+)
+
+# -- certmagic's subject rules -------------------------------------------------------------------
+_SPECIAL = set("()[]{}<> \t\n\"\\!@#$%^&|;'+=")
+_PRIVATE_NETS = [ipaddress.ip_network(n, strict=False) for n in (
+    "127.0.0.0/8", "0.0.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
+    "::1/7", "fe80::/10", "fc00::/7")]
+
+
+def _parse_ip(s: str) -> Any:
+    try:
+        return ipaddress.ip_address(s)
+    except ValueError:
+        return None
+
+
+def _host_only(hostport: str) -> str:
+    try:
+        return split_host_port(hostport)[0]
+    except ValueError:
+        return hostport
+
+
+def subject_qualifies_for_cert(subj: str) -> bool:
+    return (subj.strip() != "" and not subj.startswith(".") and not subj.endswith(".")
+            and ("*" not in subj or subj.startswith("*.") or subj == "*")
+            and not any(c in _SPECIAL for c in subj))
+
+
+def subject_is_ip(subj: str) -> bool:
+    return _parse_ip(subj) is not None
+
+
+def subject_is_internal(subj: str) -> bool:
+    s = _host_only(subj)
+    s = (s[:-1] if s.endswith(".") else s).lower()
+    if s == "localhost" or any(s.endswith(x) for x in (".localhost", ".local", ".internal", ".home.arpa")):
+        return True
+    ip = _parse_ip(_host_only(subj))
+    return ip is not None and any(ip.version == n.version and ip in n for n in _PRIVATE_NETS)
+
+
+def certmagic_qualifies_for_public_cert(subj: str) -> bool:
+    return (subject_qualifies_for_cert(subj) and not subject_is_internal(subj)
+            and ("*" not in subj or (subj.count("*") == 1 and subj.count(".") > 1 and len(subj) > 2
+                                     and subj.startswith("*."))))
+
+
+def match_wildcard(subject: str, wildcard: str) -> bool:
+    subject, wildcard = subject.lower(), wildcard.lower()
+    if subject == wildcard:
+        return True
+    if "*" not in wildcard:
+        return False
+    labels = subject.split(".")
+    for i, label in enumerate(labels):
+        if not label:
+            continue
+        labels[i] = "*"
+        if ".".join(labels) == wildcard:
+            return True
+    return False
+
+
+def subject_qualifies_for_public_cert(ap: AutomationPolicy, subj: str) -> bool:
+    """Caddy's lenient variant: IPs never; *.*.x only with on-demand."""
+    return not subject_is_ip(subj) and not subject_is_internal(subj) and (subj.count("*.") < 2 or ap.on_demand)
+
+
+def is_tailscale_domain(name: str) -> bool:
+    return name.lower().endswith(".ts.net")
+
+
+def listeners_use_any_port_other_than(addresses: list[str], port: str) -> bool:
+    from caddy_py.httpcaddyfile.addresses import parse_network_port_range
+
+    try:
+        other = int(port)
+    except ValueError:
+        return False
+    for addr in addresses:
+        rng = parse_network_port_range(addr)
+        if rng is not None and not rng[0] <= other <= rng[1]:
+            return True
+    return False
+
+
+# -- issuer templates ------------------------------------------------------------------------------
+def _merge_dns(base: DNSChallengeConfig | None, over: DNSChallengeConfig | None) -> DNSChallengeConfig | None:
+    if base is None:
+        return copy.deepcopy(over)
+    merged = copy.deepcopy(base)
+    if over is None:
+        return merged
+    if over.provider:
+        merged.provider = copy.deepcopy(over.provider)
+    for k in ("propagation_delay", "propagation_timeout", "ttl", "override_domain"):
+        if getattr(over, k):
+            setattr(merged, k, getattr(over, k))
+    if over.resolvers is not None:
+        merged.resolvers = list(over.resolvers)
+    return merged
+
+
+def _merge_port(base: PortChallengeConfig | None, over: PortChallengeConfig | None) -> PortChallengeConfig | None:
+    if base is None:
+        return copy.deepcopy(over)
+    merged = copy.deepcopy(base)
+    if over is not None:
+        merged.disabled = merged.disabled or over.disabled
+        if over.alternate_port:
+            merged.alternate_port = over.alternate_port
+    return merged
+
+
+def _merge_challenges(base: ChallengesConfig | None, over: ChallengesConfig | None) -> ChallengesConfig | None:
+    if base is None:
+        return copy.deepcopy(over)
+    merged = copy.deepcopy(base)
+    if over is None:
+        return merged
+    merged.http = _merge_port(merged.http, over.http)
+    merged.tls_alpn = _merge_port(merged.tls_alpn, over.tls_alpn)
+    merged.dns = _merge_dns(merged.dns, over.dns)
+    if over.bind_host:
+        merged.bind_host = over.bind_host
+    if over.distributed is not None:
+        merged.distributed = over.distributed
+    return merged
+
+
+def merge_acme_issuers(base: ACMEIssuer | None, over: ACMEIssuer | None) -> ACMEIssuer:
+    if base is None:
+        return copy.deepcopy(over)  # type: ignore[return-value]
+    merged = copy.deepcopy(base)
+    if over is None:
+        return merged
+    for k in ("ca", "test_ca", "email", "profile", "account_key", "acme_timeout", "certificate_lifetime"):
+        if getattr(over, k):
+            setattr(merged, k, getattr(over, k))
+    if over.external_account is not None:
+        merged.external_account = dict(over.external_account)
+    if over.trusted_roots_pem_files:
+        roots = list(merged.trusted_roots_pem_files or [])
+        roots += [r for r in over.trusted_roots_pem_files if r not in roots]
+        merged.trusted_roots_pem_files = roots
+    if over.preferred_chains is not None:
+        merged.preferred_chains = copy.deepcopy(over.preferred_chains)
+    if over.network_proxy:
+        merged.network_proxy = copy.deepcopy(over.network_proxy)
+    merged.challenges = _merge_challenges(merged.challenges, over.challenges)
+    return merged
+
+
+def implicit_acme_issuers(h: Any, acme: ACMEIssuer) -> list[Any]:
+    """Issuers for the tls shortcuts (ca, dns, ...): global ACME cert_issuers as templates, else
+    the default issuers, with the local settings layered on top."""
+    global_issuers = h.option("cert_issuer") or []
+    out = [merge_acme_issuers(iss.acme_issuer(), acme) for iss in global_issuers if iss.acme_issuer() is not None]
+    if out:
+        return out
+    defaults: list[Any] = default_issuers(acme.email)
+    if acme.ca:
+        defaults = [ACMEIssuer()]
+    return [merge_acme_issuers(iss.acme_issuer(), acme) if iss.acme_issuer() is not None else iss
+            for iss in defaults]
+
+
+def fill_in_global_acme_defaults(issuer: Any, options: dict[str, Any]) -> None:
+    acme = issuer.acme_issuer()
+    if acme is None:
+        return
+    email, ca, ca_root = options.get("email"), options.get("acme_ca"), options.get("acme_ca_root")
+    has_acme_dns = "acme_dns" in options
+    acme_dns = options.get("acme_dns")
+    eab, chains = options.get("acme_eab"), options.get("preferred_chains")
+    http_port, https_port = options.get("http_port"), options.get("https_port")
+    if email is not None and not acme.email:
+        acme.email = email
+    if ca is not None and not acme.ca:
+        acme.ca = ca
+    if ca_root is not None and ca_root not in (acme.trusted_roots_pem_files or []):
+        acme.trusted_roots_pem_files = (acme.trusted_roots_pem_files or []) + [ca_root]
+    ch = acme.challenges
+    if has_acme_dns and (ch is None or ch.dns is None or ch.dns.provider is None):
+        if options.get("dns") is None and acme_dns is None:
+            raise CaddyfileError("acme_dns specified without DNS provider config, but no provider specified "
+                                 "with 'dns' global option")
+        dns = acme.dns_cfg()
+        if acme_dns is not None and dns.provider is None:
+            dns.provider = acme_dns
+    if eab is not None and acme.external_account is None:
+        acme.external_account = dict(eab)
+    if chains is not None and acme.preferred_chains is None:
+        acme.preferred_chains = copy.deepcopy(chains)
+    ch = acme.challenges
+    if http_port is not None and (ch is None or ch.dns is None) and (ch is None or ch.http is None or not ch.http.alternate_port):
+        ch = acme.challenges_cfg()
+        ch.http = ch.http or PortChallengeConfig()
+        ch.http.alternate_port = http_port
+    ch = acme.challenges
+    if https_port is not None and (ch is None or ch.dns is None) and (ch is None or ch.tls_alpn is None or not ch.tls_alpn.alternate_port):
+        ch = acme.challenges_cfg()
+        ch.tls_alpn = ch.tls_alpn or PortChallengeConfig()
+        ch.tls_alpn.alternate_port = https_port
+    ch = acme.challenges
+    if ch is None or (ch.dns is None and not ch.bind_host):
+        binds = options.get("default_bind")
+        if binds and isinstance(binds[0].value, AddressesWithProtocols) and binds[0].value.addresses:
+            acme.challenges_cfg().bind_host = binds[0].value.addresses[0]
+    if options.get("cert_lifetime") is not None and not acme.certificate_lifetime:
+        acme.certificate_lifetime = options["cert_lifetime"]
+    resolvers = options.get("tls_resolvers")
+    ch = acme.challenges
+    if resolvers is not None and ch is not None and ch.dns is not None:
+        if (has_acme_dns or ch.dns.provider is not None) and not ch.dns.resolvers:
+            ch.dns.resolvers = list(resolvers)
+
+
+def new_base_automation_policy(options: dict[str, Any], always: bool) -> AutomationPolicy | None:
+    has_issuers = "cert_issuer" in options
+    has_local = "local_certs" in options
+    has_key_type = "key_type" in options
+    has_ocsp = "ocsp_stapling" in options
+    has_ratio = "renewal_window_ratio" in options
+    has_auto_opts = has_issuers or has_local or has_key_type or has_ocsp or has_ratio
+    has_acme_defaults = (options.get("acme_ca") is not None or options.get("acme_ca_root") is not None
+                         or "acme_dns" in options or options.get("acme_eab") is not None
+                         or options.get("preferred_chains") is not None)
+    if not has_auto_opts and not has_acme_defaults:
+        return AutomationPolicy() if always else None
+    ap = AutomationPolicy()
+    if has_key_type:
+        ap.key_type = options["key_type"]
+    if has_issuers and has_local:
+        raise CaddyfileError("global options are ambiguous: local_certs is confusing when combined with "
+                             "cert_issuer, because local_certs is also a specific kind of issuer")
+    if has_issuers:
+        ap.issuers = list(options["cert_issuer"])
+    elif has_local:
+        ap.issuers = [InternalIssuer()]
+    if has_acme_defaults:
+        for i, iss in enumerate(ap.issuers):
+            try:
+                fill_in_global_acme_defaults(iss, options)
+            except CaddyfileError as e:
+                raise CaddyfileError(f"filling in global issuer defaults for issuer {i}: {e}") from None
+    if has_ocsp:
+        ap.disable_ocsp_stapling = bool(options["ocsp_stapling"].get("disable_stapling"))
+    if has_ratio:
+        ap.renewal_window_ratio = options["renewal_window_ratio"]
+    return ap
+
+
+# -- the app ----------------------------------------------------------------------------------------
+def build_tls_app(pairings: list[Any], options: dict[str, Any], warnings: list[Any]) -> tuple[dict | None, list[Any]]:
+    """(the "tls" app JSON, or None when it would be empty; warnings)."""
+    certificates: dict[str, Any] = {}
+    automation: dict[str, Any] = {}
+    policies: list[AutomationPolicy] | None = None
+    loaders: list[Any] = []
+    http_port = str(options["http_port"]) if isinstance(options.get("http_port"), int) else "80"
+    auto_https = options.get("auto_https") or []
+
+    shared_with_hostless: dict[str, None] = {}
+    if "off" not in auto_https:
+        for p in pairings:
+            for sb in p.server_blocks:
+                for addr in sb.parsed_keys:
+                    if addr.host:
+                        continue
+                    for other in sb.parsed_keys:
+                        if other.original == addr.original:
+                            continue
+                        if other.host and other.scheme != "http" and other.port != http_port:
+                            shared_with_hostless[other.host] = None
+                    break
+
+    def add_policy(ap: AutomationPolicy) -> None:
+        nonlocal policies
+        if policies is None:
+            policies = []
+        policies.append(ap)
+
+    catch_all = new_base_automation_policy(options, False)
+    if catch_all is not None:
+        add_policy(catch_all)
+    forced: dict[str, None] = {}
+
+    for p in pairings:
+        addresses = [a for a, _ in p.addresses_with_protocols]
+        if not listeners_use_any_port_other_than(addresses, http_port):
+            continue
+        for sb in p.server_blocks:
+            if sb.is_all_http():
+                continue
+            ap = new_base_automation_policy(options, True)
+            hosts = sb.hosts_from_keys(False)
+            if not hosts and catch_all is not None:
+                ap = catch_all
+            pile = sb.pile
+            if "tls.on_demand" in pile:
+                ap.on_demand = True
+            if "tls.force_automate" in pile:
+                for host in hosts:
+                    forced[host] = None
+            if "tls.reuse_private_keys" in pile:
+                ap.reuse_private_keys = True
+            if "tls.key_type" in pile:
+                ap.key_type = pile["tls.key_type"][0].value
+            if "tls.renewal_window_ratio" in pile:
+                ap.renewal_window_ratio = pile["tls.renewal_window_ratio"][0].value
+            elif "renewal_window_ratio" in options:
+                ap.renewal_window_ratio = options["renewal_window_ratio"]
+            if "tls.cert_issuer" in pile:
+                issuers = [cv.value for cv in pile["tls.cert_issuer"]]
+                if ap is catch_all and ap.issuers != issuers:
+                    raise CaddyfileError(
+                        "automation policy from site block is also default/catch-all policy because of key "
+                        f"without hostname, and the two are in conflict: {ap.issuers!r} != {issuers!r}")
+                ap.issuers = issuers
+            for cv in pile.get("tls.cert_manager", []):
+                ap.managers.append(cv.value)
+            for cv in pile.get("bind", []):
+                for iss in ap.issuers:
+                    acme = iss.acme_issuer()
+                    if acme is None:
+                        continue
+                    ch = acme.challenges_cfg()
+                    if not ch.bind_host:
+                        v = cv.value
+                        ch.bind_host = v.addresses[0] if isinstance(v, AddressesWithProtocols) and v.addresses else ""
+            if not hosts and catch_all is None:
+                catch_all = ap
+            ap.subjects = sorted(sb.hosts_from_keys_not_http(http_port))
+            ap2 = None
+            if not ap.issuers:
+                internal, external = [], []
+                for s in ap.subjects:
+                    if is_tailscale_domain(s):
+                        continue
+                    if not subject_qualifies_for_cert(s):
+                        raise CaddyfileError(f"subject does not qualify for certificate: '{s}'")
+                    (external if subject_qualifies_for_public_cert(ap, s) else internal).append(s)
+                if external and internal:
+                    ap.subjects = external
+                    ap2 = ap.copy()
+                    ap2.subjects = internal
+                    ap2.issuers_raw = [issuer_json(InternalIssuer())]
+            add_policy(ap)
+            if ap2 is not None:
+                add_policy(ap2)
+            for cv in pile.get("tls.cert_loader", []):
+                loaders.append(cv.value)
+
+    by_name: dict[str, list] = {}
+    for cl in loaders:
+        by_name.setdefault(cl.module, []).extend(cl)
+    for name, items in by_name.items():
+        certificates[name] = items
+
+    if options.get("on_demand_tls") is not None:
+        automation["on_demand"] = options["on_demand_tls"]
+    tls_dns = options.get("dns")
+    tls_resolvers = options.get("tls_resolvers")
+    ech = options.get("ech")
+    if ech is not None:
+        ap = new_base_automation_policy(options, True)
+        ap.subjects = ap.subjects + [c["public_name"] for c in ech.get("configs", []) if c.get("public_name")]
+        add_policy(ap)
+    if options.get("storage_clean_interval") not in (None, False):
+        automation["storage_clean_interval"] = options["storage_clean_interval"]
+    if options.get("renew_interval") is not None:
+        automation["renew_interval"] = options["renew_interval"]
+    if options.get("ocsp_interval") is not None:
+        automation["ocsp_interval"] = options["ocsp_interval"]
+
+    al: list[str] = []
+    internal_ap = AutomationPolicy(issuers_raw=[{"module": "internal"}])
+    if "off" not in auto_https and "disable_certs" not in auto_https:
+        for host in shared_with_hostless:
+            al.append(host)
+            if not certmagic_qualifies_for_public_cert(host):
+                internal_ap.subjects.append(host)
+    for name in forced:
+        if name not in al:
+            al.append(name)
+    al.sort()
+    if al:
+        certificates["automate"] = al
+    if internal_ap.subjects:
+        add_policy(internal_ap)
+
+    has_automation = policies is not None or bool(automation)
+    if has_automation and policies:
+        _apply_global_acme_defaults(policies, options)
+        for i, ap in enumerate(policies):
+            for j, iss in enumerate(ap.issuers):
+                try:
+                    fill_in_global_acme_defaults(iss, options)
+                except CaddyfileError as e:
+                    raise CaddyfileError(f"filling in global issuer defaults for AP {i}, issuer {j}: {e}") from None
+            if ap.issuers and ap.issuers_raw is None:
+                ap.issuers_raw = [issuer_json(iss) for iss in ap.issuers]
+        policies = consolidate_automation_policies(policies)
+        seen: set[str] = set()
+        for ap in policies or []:
+            for s in ap.subjects:
+                if s in seen:
+                    raise CaddyfileError("hostname appears in more than one automation policy, making "
+                                         f"certificate management ambiguous: {s}")
+                seen.add(s)
+
+    app: dict[str, Any] = {}
+    if certificates:
+        app["certificates"] = {k: certificates[k] for k in sorted(certificates)}
+    auto_json: dict[str, Any] = {}
+    if policies:
+        auto_json["policies"] = [ap.to_json() for ap in policies]
+    for k in ("on_demand", "ocsp_interval", "renew_interval", "storage_clean_interval"):
+        if k in automation and automation[k] is not None:
+            auto_json[k] = automation[k]
+    if auto_json:
+        app["automation"] = auto_json
+    ocsp = options.get("ocsp_stapling")
+    if ocsp is not None and ocsp.get("disable_stapling"):
+        app["disable_ocsp_stapling"] = True
+    if options.get("storage_check") == "off":
+        app["disable_storage_check"] = True
+    if options.get("storage_clean_interval") is False:
+        app["disable_storage_clean"] = True
+    if ech is not None:
+        app["encrypted_client_hello"] = ech
+    if tls_dns is not None:
+        app["dns"] = tls_dns
+    if tls_resolvers is not None:
+        app["resolvers"] = list(tls_resolvers)
+    return (app or None), warnings
+
+
+def _apply_global_acme_defaults(policies: list[AutomationPolicy], options: dict[str, Any]) -> None:
+    """Policies for public names without issuers get default issuers when ACME globals are set."""
+    email = options.get("email")
+    has_defaults = (email is not None or options.get("acme_ca") is not None or options.get("acme_ca_root") is not None
+                    or "acme_dns" in options or options.get("acme_eab") is not None
+                    or options.get("preferred_chains") is not None)
+    if not has_defaults:
+        return
+    for ap in policies:
+        if not ap.issuers and automation_policy_has_all_public_names(ap):
+            ap.issuers = default_issuers(email if isinstance(email, str) else "")
+            if options.get("acme_ca") is not None:
+                ap.issuers = [ACMEIssuer()]
+
+
+def automation_policy_has_all_public_names(ap: AutomationPolicy) -> bool:
+    return not any(not subject_qualifies_for_public_cert(ap, s) or is_tailscale_domain(s) for s in ap.subjects)
+
+
+def _is_subset(a: AutomationPolicy, b: AutomationPolicy) -> bool:
+    if not b.subjects:
+        return True
+    if not a.subjects:
+        return False
+    return all(any(match_wildcard(x, y) for y in b.subjects) for x in a.subjects)
+
+
+def _shadows(i: int, aps: list[AutomationPolicy]) -> int:
+    for j in range(i + 1, len(aps)):
+        if _is_subset(aps[i], aps[j]):
+            return j
+    return -1
+
+
+def _implicit_class(ap: AutomationPolicy) -> str:
+    if not ap.subjects:
+        return "catch-all"
+    pub = any(subject_qualifies_for_public_cert(ap, s) for s in ap.subjects)
+    internal = any(not subject_qualifies_for_public_cert(ap, s) for s in ap.subjects)
+    if pub and internal:
+        return "mixed"
+    return "public" if pub else "internal"
+
+
+def _uses_default_internal(ap: AutomationPolicy) -> bool:
+    if not ap.issuers_raw and not ap.issuers:
+        return _implicit_class(ap) == "internal"
+    return bool(ap.issuers_raw) and len(ap.issuers_raw) == 1 and not ap.issuers and ap.issuers_raw[0] == {"module": "internal"}
+
+
+def _same_issuers(a: AutomationPolicy, b: AutomationPolicy) -> bool:
+    if (a.issuers_raw or None) == (b.issuers_raw or None):
+        if a.issuers_raw or a.issuers or b.issuers_raw or b.issuers:
+            return True
+        ca, cb = _implicit_class(a), _implicit_class(b)
+        return ca == "catch-all" or cb == "catch-all" or ca == cb
+    return _uses_default_internal(a) and _uses_default_internal(b)
+
+
+def _deep_equal(a: AutomationPolicy, b: AutomationPolicy) -> bool:
+    return a == b
+
+
+def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[AutomationPolicy] | None:
+    from caddy_py.httpcaddyfile.gosort import slice_stable
+
+    def less(x: AutomationPolicy, y: AutomationPolicy) -> bool:
+        if _is_subset(x, y):
+            return True
+        if _is_subset(y, x):
+            return False
+        return len(x.subjects) > len(y.subjects)
+
+    aps = list(aps)
+    slice_stable(aps, less)
+
+    empty_count = 0
+    orig_len = len(aps)
+    empty = AutomationPolicy()
+    i = 0
+    while i < len(aps):
+        empty.subjects = aps[i].subjects
+        empty.managers = []
+        if _deep_equal(aps[i], empty):
+            empty_count += 1
+            shadow = _shadows(i, aps)
+            empty.subjects = []
+            if shadow >= 0:
+                empty.subjects = aps[shadow].subjects
+                empty.managers = aps[shadow].managers
+            if i == len(aps) - 1 or (shadow >= 0 and _deep_equal(aps[shadow], empty)):
+                del aps[i]
+                i -= 1
+        i += 1
+    if empty_count == orig_len:
+        return None
+
+    i = 0
+    while i < len(aps):
+        restart = False
+        j = i + 1
+        while j < len(aps):
+            a, b = aps[i], aps[j]
+            if _deep_equal(a, b):
+                del aps[j]
+                restart = True
+                break
+            if (_same_issuers(a, b) and a.managers == b.managers and a.storage == b.storage
+                    and a.must_staple == b.must_staple and a.key_type == b.key_type and a.on_demand == b.on_demand
+                    and a.reuse_private_keys == b.reuse_private_keys
+                    and a.renewal_window_ratio == b.renewal_window_ratio):
+                if a.subjects and not b.subjects:
+                    if _shadows(i, aps) >= j:
+                        del aps[i]
+                        restart = True
+                        break
+                else:
+                    merged = list(a.subjects)
+                    merged += [s for s in b.subjects if s not in merged]
+                    a.subjects = merged
+                    del aps[j]
+                    j -= 1
+            j += 1
+        if restart:
+            i -= 1
+        i += 1
+        if i < 0:
+            i = 0
+    return aps
