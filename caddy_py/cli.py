@@ -32,9 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(p, "envfile", action="append", default=[])
 
     p = sub.add_parser("fmt", help="format a Caddyfile as `caddy fmt` does")
-    p.add_argument("file", nargs="?", default="")
-    _flag(p, "overwrite", action="store_true", help="write the result back to the file")
-    _flag(p, "diff", action="store_true", help="print a diff instead of the formatted file")
+    p.add_argument("file", nargs="*", default=[])  # more than one is Caddy's error, not argparse's
+    p.add_argument("--config", "-config", "-c", default="", help="configuration file")
+    p.add_argument("--overwrite", "-overwrite", "-w", action="store_true", help="write the result back to the file")
+    p.add_argument("--diff", "-diff", "-d", action="store_true", help="print a diff instead of the formatted file")
 
     p = sub.add_parser("run", help="run the server in the foreground")
     _flag(p, "config", default="")
