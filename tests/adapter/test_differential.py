@@ -93,6 +93,19 @@ CASES: dict[str, str] = {
                      "{?query} {remote} {remote_host} {remote_port} {scheme} {uuid} {tls_cipher} {client_ip} "
                      "{cookie.c} {labels.1} {path.0} {file.base} {rp.status_code} {resp.header.x} "
                      "{err.message} {file_match.relative} {upstream_hostport}\"\n}\n",
+    "nested_unknown_directive": ":8080 {\n\thandle /a {\n\t\trespnd x\n\t}\n}\n",
+    "nested_bad_matcher": ":8080 {\n\troute {\n\t\trespond @nope x\n\t}\n}\n",
+    "scoped_matcher": ":8080 {\n\troute {\n\t\t@m path /x\n\t\trespond @m x\n\t}\n\trespond y\n}\n",
+    "matcher_from_outer_scope": ":8080 {\n\t@m path /x\n\thandle {\n\t\trespond @m x\n\t}\n}\n",
+    "args_after_handle": ":8080 {\n\thandle /a b {\n\t\trespond x\n\t}\n}\n",
+    "listener_protocols_quirk": "a.com {\n\tbind 127.0.0.1 {\n\t\tprotocols h1 h2\n\t}\n\trespond a\n}\nb.com {\n"
+                                "\tbind 127.0.0.1 {\n\t\tprotocols h3\n\t}\n\trespond b\n}\n",
+    "many_sites_srv10": "".join(f":{9000 + i} {{\n\trespond {i}\n}}\n" for i in range(12)),
+    "header_matcher_not_value": ":8080 {\n\t@h header !X-A v\n\trespond @h x\n}\n",
+    "query_bad": ":8080 {\n\t@q query novalue\n\trespond @q x\n}\n",
+    "unknown_matcher_module": ":8080 {\n\t@q nosuch x\n\trespond @q x\n}\n",
+    "expression_multi_token": ":8080 {\n\t@e expression {path} == '/x'\n\trespond @e x\n}\n",
+    "not_with_expression": ":8080 {\n\t@n not `{path} == '/x'`\n\trespond @n x\n}\n",
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
 
