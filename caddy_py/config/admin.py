@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from caddy_py.config.context import ConfigError
+from caddy_py.http.aio import AioServer
 from caddy_py.http.listeners import parse_network_address
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,6 +89,15 @@ def allowed_origins(settings: AdminSettings) -> list[tuple[str, str]]:
     return pairs
 
 
+def _json_response(value: Any, status: int = 200) -> web.Response:
+    """JSON as Go's json.Encoder writes it: compact, `<>&` escaped, a trailing newline."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    resp = web.Response(status=status, body=(text + "\n").encode())
+    resp.headers["Content-Type"] = "application/json"
+    return resp
+
+
 class AdminServer:
     def __init__(self, runtime: "Runtime", settings: AdminSettings) -> None:
         self.runtime = runtime
@@ -100,7 +110,7 @@ class AdminServer:
 
     async def start(self) -> "AdminServer":
         loop = asyncio.get_running_loop()
-        self.server = web.Server(self._handle)
+        self.server = AioServer(self._handle)
         a = self.addr
         try:
             if a.network.startswith("unix"):
@@ -139,8 +149,7 @@ class AdminServer:
             return resp
         except APIError as e:
             LOG.error("request error: %s", e.message, extra={"caddy_fields": {"status_code": e.status}})
-            return web.Response(status=e.status, text=json.dumps({"error": e.message}) + "\n",
-                                content_type="application/json")
+            return _json_response({"error": e.message}, e.status)
 
     def _check(self, req: web.BaseRequest) -> dict[str, str]:
         h = req.headers
@@ -196,8 +205,7 @@ class AdminServer:
             else:
                 raise APIError(400, f"traversing config: unknown key or index: {part}"
                                if node is not None else f"traversing config: {part}: path not found")
-        return web.Response(text=json.dumps(node, separators=(",", ":")) + "\n",
-                            content_type="application/json")
+        return _json_response(node)
 
     async def _load(self, req: web.BaseRequest) -> web.Response:
         from caddy_py.caddyfile.errors import CaddyfileError

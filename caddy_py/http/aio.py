@@ -66,6 +66,7 @@ class AioServer(web.Server):
         kwargs.setdefault("max_line_size", MAX_HEADER_BYTES)
         kwargs.setdefault("max_field_size", MAX_HEADER_BYTES)
         kwargs.setdefault("max_headers", 10000)
+        kwargs.setdefault("access_log", None)  # access logs are Caddy's (caddy_py.logs.access)
         super().__init__(handler, request_factory=self._make_caddy_request, **kwargs)
 
     def _make_caddy_request(self, message: Any, payload: Any, protocol: Any, writer: Any, task: Any) -> web.BaseRequest:

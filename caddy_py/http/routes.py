@@ -24,6 +24,13 @@ async def empty_handler(req: "Request") -> web.StreamResponse:
     return web.Response()
 
 
+async def error_empty_handler(req: "Request") -> web.StreamResponse:
+    """The end of the errors.routes chain: nothing wrote, so the error's own status."""
+    err = req.error
+    status = getattr(err, "status", 0) or 500
+    return web.Response(status=status)
+
+
 class Route:
     __slots__ = ("matchers", "handlers", "terminal", "group")
 

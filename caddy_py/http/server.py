@@ -21,7 +21,7 @@ from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.placeholders import http_value
 from caddy_py.http.request import Request
-from caddy_py.http.routes import RouteList, empty_handler
+from caddy_py.http.routes import RouteList, empty_handler, error_empty_handler
 from caddy_py.replacer import Replacer
 
 ERROR_LOG = logging.getLogger("http.log.error")
@@ -165,7 +165,7 @@ class HTTPServer:
                 "status": err.status, "err_id": err.err_id, "err_trace": err.trace}})
         if self.error_routes is not None:
             try:
-                return await self.error_routes.serve(req, empty_handler)
+                return await self.error_routes.serve(req, error_empty_handler)
             except HandlerError as e2:
                 ERROR_LOG.error("error handling handler error: %s", e2)
             except Exception as e2:  # noqa: BLE001

@@ -1,0 +1,91 @@
+"""Route semantics: matcher sets, handler chains, terminal, groups, subroutes, defaults."""
+from __future__ import annotations
+
+from tests.runtime_core.conftest import respond, server_config
+
+
+async def test_first_matching_route_responds(serve):
+    s = await serve(server_config([
+        {"match": [{"path": ["/a"]}], "handle": [respond("A")]},
+        {"match": [{"path": ["/b"]}, {"method": ["POST"]}], "handle": [respond("B")]},
+        {"handle": [respond("fallback")]},
+    ]))
+    assert await s.body("/a") == "A"
+    assert await s.body("/b") == "B"
+    assert (await s.request("POST", "/zzz"))[2] == "B"  # sets are OR'ed
+    assert await s.body("/c") == "fallback"
+
+
+async def test_matchers_in_a_set_are_anded(serve):
+    s = await serve(server_config([
+        {"match": [{"path": ["/a"], "method": ["POST"]}], "handle": [respond("both")]},
+        {"handle": [respond("no")]},
+    ]))
+    assert await s.body("/a") == "no"
+    assert (await s.request("POST", "/a"))[2] == "both"
+
+
+async def test_no_handler_gives_empty_200_with_server_header(serve):
+    s = await serve(server_config([{"match": [{"path": ["/x"]}], "handle": [respond("x")]}]))
+    status, headers, body = await s.get("/nothing")
+    assert (status, body) == (200, "")
+    assert headers["Server"] == "Caddy"
+    assert headers["Content-Length"] == "0"
+
+
+async def test_vars_then_matcher_sees_them(serve):
+    s = await serve(server_config([
+        {"handle": [{"handler": "vars", "who": "{http.request.uri.query.name}"}]},
+        {"match": [{"vars": {"who": ["bob"]}}], "handle": [respond("hi bob")]},
+        {"handle": [respond("who is {http.vars.who}?")]},
+    ]))
+    assert await s.body("/?name=bob") == "hi bob"
+    assert await s.body("/?name=al") == "who is al?"
+
+
+async def test_terminal_route_stops_the_chain(serve):
+    s = await serve(server_config([
+        {"match": [{"path": ["/t"]}], "handle": [{"handler": "vars", "x": "1"}], "terminal": True},
+        {"handle": [respond("after")]},
+    ]))
+    assert await s.body("/t") == ""
+    assert await s.body("/other") == "after"
+
+
+async def test_group_runs_only_first_match(serve):
+    s = await serve(server_config([
+        {"group": "g", "match": [{"path": ["/a*"]}], "handle": [{"handler": "vars", "v": "first"}]},
+        {"group": "g", "handle": [{"handler": "vars", "v": "second"}]},
+        {"handle": [respond("{http.vars.v}")]},
+    ]))
+    assert await s.body("/abc") == "first"
+    assert await s.body("/zzz") == "second"
+
+
+async def test_subroute_continues_outer_chain_when_nothing_matches(serve):
+    s = await serve(server_config([
+        {"handle": [{"handler": "subroute", "routes": [
+            {"match": [{"path": ["/in"]}], "handle": [respond("inner")]},
+        ]}]},
+        {"handle": [respond("outer")]},
+    ]))
+    assert await s.body("/in") == "inner"
+    assert await s.body("/out") == "outer"
+
+
+async def test_subroute_error_routes(serve):
+    s = await serve(server_config([
+        {"handle": [{"handler": "subroute",
+                     "routes": [{"handle": [{"handler": "error", "status_code": 418, "error": "teapot"}]}],
+                     "errors": {"routes": [{"handle": [respond("sub {http.error.status_code} {http.error.message}")]}]}}]},
+    ]))
+    status, _, body = await s.get("/")
+    assert (status, body) == (418, "sub 418 teapot")
+
+
+async def test_handler_exception_is_500_without_traceback(serve):
+    s = await serve(server_config([
+        {"handle": [respond("x", status="{http.request.uri.query.code}")]},
+    ]))
+    status, _, body = await s.get("/?code=notanumber")
+    assert status == 500 and "Traceback" not in body
