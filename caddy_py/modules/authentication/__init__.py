@@ -1,0 +1,1 @@
+"""Caddy module authentication: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""

@@ -1,0 +1,1 @@
+"""Caddy module headers: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""

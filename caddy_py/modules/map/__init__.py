@@ -1,0 +1,1 @@
+"""Caddy module map: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""

@@ -1,0 +1,1 @@
+"""Caddy module metrics: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""

@@ -1,0 +1,1 @@
+"""Caddy module rewrite: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""

@@ -1,0 +1,1 @@
+"""Caddy module templates: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""
