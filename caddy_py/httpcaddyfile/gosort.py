@@ -103,16 +103,3 @@ def slice_stable(data: list[T], less: Callable[[T, T], bool]) -> None:
         if m < n:
             sym_merge(a, m, n)
         block *= 2
-
-
-def slice_unstable_small(data: list[T], less: Callable[[T, T], bool]) -> None:
-    """Go's sort.Slice for short slices (pdqsort uses insertion sort below 13 elements);
-    longer ones fall back to a stable sort, which is fine for consistent comparators."""
-    if len(data) <= 12:
-        for i in range(1, len(data)):
-            j = i
-            while j > 0 and less(data[j], data[j - 1]):
-                data[j], data[j - 1] = data[j - 1], data[j]
-                j -= 1
-    else:
-        slice_stable(data, less)

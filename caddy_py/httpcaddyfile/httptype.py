@@ -34,7 +34,7 @@ from caddy_py.httpcaddyfile.directives import (
     parse_segment_as_subroute,
     set_directive_order,
 )
-from caddy_py.httpcaddyfile.gosort import slice_stable, slice_unstable_small
+from caddy_py.httpcaddyfile.gosort import slice_stable
 from caddy_py.httpcaddyfile.matchers import parse_matcher_definitions
 from caddy_py.httpcaddyfile.registry import DIRECTIVES, GLOBAL_OPTIONS, ConfigValue
 from caddy_py.httpcaddyfile.routes import Route, Subroute, consolidate_routes, json_module_object
@@ -169,8 +169,11 @@ def setup(input_blocks: list[Any], options: dict[str, Any],
     if metrics is not None:
         http_app["metrics"] = metrics
 
-    tls_app = _call_builtin("tlsapp", "build_tls_app", pairings, options, warnings)
-    pki_app = _call_builtin("pkiapp", "build_pki_app", pairings, options, warnings)
+    from caddy_py.httpcaddyfile.pkiapp import build_pki_app
+    from caddy_py.httpcaddyfile.tlsapp import build_tls_app
+
+    tls_app, warnings = build_tls_app(pairings, options, warnings)
+    pki_app, warnings = build_pki_app(pairings, options, warnings)
 
     custom_logs = collect_custom_logs(pairings, options)
 
@@ -191,16 +194,11 @@ def setup(input_blocks: list[Any], options: dict[str, Any],
     storage = options.get("storage")
     if isinstance(storage, dict) and storage:
         cfg["storage"] = sorted_deep(storage)
-    admin = options.get("admin")
-    if isinstance(admin, dict):
-        cfg["admin"] = dict(admin)
-    if options.get("persist_config") == "off":
-        cfg.setdefault("admin", {})
-        conf = dict(cfg["admin"].get("config") or {})
-        conf["persist"] = False
-        cfg["admin"]["config"] = conf
-    if "admin" in cfg:
-        cfg["admin"] = ordered(cfg["admin"], ADMIN_FIELDS)
+    from caddy_py.httpcaddyfile.options import build_admin
+
+    admin = build_admin(options)
+    if admin is not None:
+        cfg["admin"] = ordered(admin, ADMIN_FIELDS)
     logging_cfg = build_logging(custom_logs)
     if logging_cfg:
         cfg["logging"] = logging_cfg
@@ -209,28 +207,10 @@ def setup(input_blocks: list[Any], options: dict[str, Any],
     return ordered(cfg, CONFIG_FIELDS), warnings
 
 
-def _call_builtin(module: str, fn: str, *args: Any) -> Any:
-    """Call the builtins engineer's app builders when present (they return JSON or None)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(f"caddy_py.httpcaddyfile.{module}")
-    except ModuleNotFoundError as e:
-        if e.name == f"caddy_py.httpcaddyfile.{module}":
-            return None
-        raise
-    f = getattr(mod, fn, None)
-    if f is None:
-        return None
-    result = f(*args)
-    if isinstance(result, tuple):
-        result = result[0]
-    if hasattr(result, "to_json"):
-        result = result.to_json()
-    return result or None
-
-
 def evaluate_global_options_block(blocks: list[ServerBlockPile], options: dict[str, Any]) -> list[ServerBlockPile]:
+    """Parse the global options block (the first block, when it has no keys) into `options`."""
+    from caddy_py.httpcaddyfile.options import finish_global_options, fold_global_option
+
     if not blocks or blocks[0].block.keys:
         return blocks
     for seg in blocks[0].block.segments:
@@ -242,24 +222,8 @@ def evaluate_global_options_block(blocks: list[ServerBlockPile], options: dict[s
             val = fn(Dispenser(seg), options.get(opt))
         except CaddyfileError as e:
             raise CaddyfileError(f"parsing caddyfile tokens for '{opt}': {e}") from None
-        if opt == "servers":
-            options.setdefault("servers", []).append(val)
-            continue
-        if opt in ("log", "default_bind"):
-            options.setdefault(opt, []).extend(val)
-            continue
-        options[opt] = val
-    server_opts = options.get("servers")
-    if isinstance(server_opts, list):
-        def la(o: Any) -> str:
-            return getattr(o, "listener_address", None) or (o.get("listener_address", "") if isinstance(o, dict) else "")
-
-        slice_unstable_small(server_opts, lambda a, b: len(la(a)) > len(la(b)))
-        seen: set[str] = set()
-        for o in server_opts:
-            if la(o) in seen:
-                raise CaddyfileError(f"cannot have 'servers' global options with duplicate listener addresses: {la(o)}")
-            seen.add(la(o))
+        fold_global_option(options, opt, val)
+    finish_global_options(options)
     return blocks[1:]
 
 
@@ -561,25 +525,13 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
             srv["logs"] = ordered({k: v for k, v in srv["logs"].items() if v != ""}, SERVER_LOG_FIELDS)
         servers[f"srv{i}"] = srv
 
-    apply = _builtin_fn("serveroptions", "apply_server_options")
-    if apply is not None:
-        try:
-            apply(servers, options, warnings)
-        except CaddyfileError as e:
-            raise CaddyfileError(f"applying global server options: {e}") from None
-    return servers
-
-
-def _builtin_fn(module: str, fn: str) -> Any:
-    import importlib
+    from caddy_py.httpcaddyfile.serveroptions import apply_server_options
 
     try:
-        mod = importlib.import_module(f"caddy_py.httpcaddyfile.{module}")
-    except ModuleNotFoundError as e:
-        if e.name == f"caddy_py.httpcaddyfile.{module}":
-            return None
-        raise
-    return getattr(mod, fn, None)
+        renamed = apply_server_options(servers, options, warnings)
+    except CaddyfileError as e:
+        raise CaddyfileError(f"applying global server options: {e}") from None
+    return renamed if renamed is not None else servers
 
 
 def _add_log_associations(srv: dict, sb: ServerBlockPile, hosts: list[str]) -> None:
