@@ -152,3 +152,14 @@ def sorted_deep(obj: Any) -> Any:
     if hasattr(obj, "to_json") and not isinstance(obj, str):
         return sorted_deep(obj.to_json())
     return obj
+
+
+def plain(obj: Any) -> Any:
+    """obj as plain JSON data (dict, list, str, int, float, bool, None), keeping key order."""
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    if hasattr(obj, "to_json") and not isinstance(obj, str):
+        return plain(obj.to_json())
+    return obj

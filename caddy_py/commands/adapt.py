@@ -13,7 +13,6 @@ import sys
 import time
 from typing import Any
 
-from caddy_py.caddyfile.errors import CaddyfileError
 
 
 def zap_quote(s: str) -> str:
@@ -102,64 +101,46 @@ def cmd_adapt(args: argparse.Namespace) -> int:
         body = _read_input(path)
         text = _adapt(body, path, adapter, bool(getattr(args, "pretty", False)))
         if getattr(args, "validate", False):
-            validate_config(json.loads(text))
-    except (AdaptFailure, CaddyfileError) as e:
+            try:
+                validate_config(json.loads(text))
+            except Exception as e:
+                raise AdaptFailure(f"validation: {e}") from None
+    except Exception as e:  # every failure is one error line, never a traceback
         log_line("error", str(e))
         return 1
     return 0
 
 
-def infer_adapter(path: str, adapter: str) -> str:
-    """Caddy's LoadConfig: a file named Caddyfile* or *.caddyfile uses the caddyfile adapter."""
-    if adapter:
-        return adapter
-    base = os.path.basename(path)
-    if base.startswith("Caddyfile") or base.endswith(".caddyfile"):
-        return "caddyfile"
-    return ""
-
-
 def validate_config(cfg: Any) -> None:
-    """Hook for the runtime: `caddy_py.config.loader.validate_config(cfg)` provisions and
-    validates every module when it exists; until then only the JSON shape is checked."""
-    if not isinstance(cfg, dict):
-        raise AdaptFailure("decoding config: json: cannot unmarshal into Go value of type caddy.Config")
-    try:
-        from caddy_py.config import loader  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    fn = getattr(loader, "validate_config", None)
-    if fn is not None:
-        fn(cfg)
+    """Caddy's Validate: provision every app of the config (nothing is started), then clean up.
+    The runtime's Instance does the module loading; its errors come out as one message."""
+    import asyncio
+
+    from caddy_py.config.runtime import Instance
+
+    async def run() -> None:
+        inst = Instance(cfg)
+        try:
+            await inst.provision()
+        finally:
+            await inst.ctx.cleanup()
+
+    asyncio.run(run())
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from caddy_py.config.loading import config_from_bytes, infer_adapter
+
     try:
         path = _config_flag(args)
         body = _read_input(path)
         adapter = infer_adapter(path, getattr(args, "adapter", "") or "")
-        if adapter:
-            from caddy_py.httpcaddyfile.adapter import adapt_to_config
-
-            if adapter != "caddyfile":
-                raise AdaptFailure(f"unrecognized config adapter: {adapter}")
-            logs: list[Any] = []
-            try:
-                cfg, _warnings = adapt_to_config(body, path, logs)
-            finally:
-                for w in logs:
-                    sys.stderr.write(w.zap_json(time.time()) + "\n")
-            cfg = json.loads(__import__("caddy_py.gojson", fromlist=["dumps"]).dumps(cfg))
-        else:
-            try:
-                cfg = json.loads(body)
-            except ValueError as e:
-                raise AdaptFailure(f"decoding config: {e}") from None
+        log_line("info", "using config from file", file=path)
+        cfg = config_from_bytes(body, adapter, path)
+        if adapter == "caddyfile":
+            log_line("info", "adapted config to JSON", adapter=adapter)
         validate_config(cfg)
-    except (AdaptFailure, CaddyfileError) as e:
-        log_line("error", str(e))
-        return 1
-    except Exception as e:  # runtime validation errors: one line, never a traceback
+    except Exception as e:  # every failure is one error line, never a traceback
         log_line("error", str(e))
         return 1
     sys.stdout.write("Valid configuration\n")

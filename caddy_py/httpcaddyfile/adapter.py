@@ -8,8 +8,6 @@ from typing import Any
 from caddy_py import gojson
 from caddy_py.httpcaddyfile.directives import CaddyWarning
 
-FORMAT_WARNING = "Caddyfile input is not formatted; run 'caddy fmt --overwrite' to fix inconsistencies"
-
 
 def _as_warning(w: Any) -> CaddyWarning:
     if isinstance(w, CaddyWarning):
@@ -28,35 +26,16 @@ def _parse(filename: str, body: bytes, logs: list[Any]) -> list[Any]:
 
 def formatting_difference(filename: str, body: bytes) -> CaddyWarning | None:
     """The "input is not formatted" warning, on the first line where `caddy fmt` would differ."""
-    try:
-        from caddy_py.caddyfile import formatter
-    except ImportError:
-        return None
-    fn = getattr(formatter, "formatting_difference", None)
-    if fn is not None:
-        res = fn(filename, body)
-        if isinstance(res, tuple):
-            w, different = res
-            return _as_warning(w) if different else None
-        return _as_warning(res) if res else None
-    normalized = body.replace(b"\r\n", b"\n")
-    formatted = formatter.format(normalized)
-    if isinstance(formatted, str):
-        formatted = formatted.encode()
-    if formatted == normalized:
-        return None
-    line = 1
-    for i, ch in enumerate(normalized):
-        if i >= len(formatted) or ch != formatted[i]:
-            break
-        if ch == 0x0A:
-            line += 1
-    return CaddyWarning(filename, line, "", FORMAT_WARNING)
+    from caddy_py.caddyfile.formatter import formatting_difference as diff
+
+    w = diff(filename, body)
+    return _as_warning(w) if w is not None else None
 
 
 def adapt_to_config(body: bytes, filename: str = "Caddyfile",
                     logs: list[Any] | None = None) -> tuple[dict, list[CaddyWarning]]:
-    """Caddyfile bytes → the config as an ordered dict, and the adapter warnings.
+    """Caddyfile bytes → the config as plain JSON data (dicts in Go's key order), and the
+    adapter warnings.
 
     `logs` collects what Caddy logs through zap while adapting (parser warnings, deprecated
     site paths, ...), as ParseWarning objects, in order; they print before the output."""
@@ -71,7 +50,7 @@ def adapt_to_config(body: bytes, filename: str = "Caddyfile",
     fw = formatting_difference(filename or "Caddyfile", body)
     if fw is not None:
         warnings.append(fw)
-    return cfg, warnings
+    return gojson.plain(cfg), warnings
 
 
 def adapt(body: bytes, filename: str = "Caddyfile", pretty: bool = False,

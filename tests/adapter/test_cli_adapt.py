@@ -38,3 +38,19 @@ def test_compact_output_and_default_config(tmp_path: Path, caddy_bin: str, caddy
     got = run_adapt([sys.executable, "-m", "caddy_py", "adapt"], tmp_path, env)
     assert got.code == want.code == 0
     assert got.stdout == want.stdout
+
+
+@pytest.mark.parametrize("name,text", [
+    ("Caddyfile", ':8080 {\n\trespond "hi"\n}\n'),
+    ("c.json", '{"apps":{"http":{"servers":{"s":{"listen":[":8080"],"routes":[{"handle":[{"handler":"nope"}]}]}}}}}'),
+    ("bad.json", '{"apps": '),
+])
+def test_validate_exit_status_matches_caddy(name: str, text: str, tmp_path: Path, caddy_bin: str,
+                                            caddy_env: dict[str, str]) -> None:
+    (tmp_path / name).write_text(text)
+    env = dict(caddy_env)
+    env["PYTHONPATH"] = str(ROOT)
+    want = run_adapt([caddy_bin, "validate", "--config", name], tmp_path, caddy_env)
+    got = run_adapt([sys.executable, "-m", "caddy_py", "validate", "--config", name], tmp_path, env)
+    assert got.code == want.code
+    assert got.stdout == want.stdout
