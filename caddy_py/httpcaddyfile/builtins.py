@@ -20,6 +20,7 @@ from caddy_py.httpcaddyfile.logging import CustomLog, NamedCustomLog, parse_log_
 from caddy_py.httpcaddyfile.registry import ConfigValue, directive, handler_directive
 from caddy_py.httpcaddyfile.routes import Route, Subroute
 from caddy_py.httpcaddyfile.tlsdirective import parse_tls
+from caddy_py.httpcaddyfile.zaplog import zap_warn
 
 __all__ = ["parse_tls", "parse_log_helper"]
 
@@ -351,6 +352,9 @@ def parse_log_helper(h: Any, global_log_names: set[str] | None) -> list[ConfigVa
 
 def _parse_log_skip(h: Helper) -> dict:
     h.next()
+    if h.val() == "skip_log":
+        zap_warn("the 'skip_log' directive is deprecated, please use 'log_skip' instead!",
+                 "config.adapter.caddyfile")
     if h.next_arg():
         raise h.arg_err()
     if h.next_block(0):

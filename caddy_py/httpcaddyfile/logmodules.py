@@ -213,6 +213,22 @@ def parse_append_encoder(d: Dispenser) -> dict:
     return out
 
 
+@module_parser("caddy.logging.encoders.journald")
+def parse_journald_encoder(d: Dispenser) -> dict:
+    d.next()
+    if d.next_arg():
+        raise d.arg_err()
+    out: dict[str, Any] = {}
+    while d.next_block(0):
+        if d.val() != "wrap":
+            raise d.err(f"unrecognized subdirective {d.val()}")
+        if not d.next_arg():
+            raise d.arg_err()
+        name = d.val()
+        out["wrap"] = json_module_object(unmarshal_module(d, "caddy.logging.encoders." + name), "format", name)
+    return out
+
+
 @module_parser("caddy.logging.encoders.filter")
 def parse_filter_encoder(d: Dispenser) -> dict:
     d.next()

@@ -14,6 +14,7 @@ from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.httpcaddyfile.gotime import GoValueError, parse_bytes, parse_duration, parse_int
 from caddy_py.httpcaddyfile.modparsers import module_parser, unmarshal_module
 from caddy_py.httpcaddyfile.routes import json_module_object
+from caddy_py.httpcaddyfile.zaplog import zap_warn
 
 SERVER_FIELD_ORDER = (
     "listen", "listener_wrappers", "packet_conn_wrappers", "read_timeout", "read_header_timeout",
@@ -201,6 +202,8 @@ def parse_server_options(d: Dispenser) -> ServerOptions:
             if d.next_block(d.nesting):
                 raise d.arg_err()
         elif sub == "metrics":
+            zap_warn("The nested 'metrics' option inside `servers` is deprecated and will be removed in the next "
+                     "major version. Use the global 'metrics' option instead.")
             metrics: dict[str, Any] = {}
             nesting = d.nesting
             while d.next_block(nesting):

@@ -18,6 +18,7 @@ from caddy_py.httpcaddyfile.tlsmodels import (
     InternalIssuer,
     PortChallengeConfig,
 )
+from caddy_py.httpcaddyfile.zaplog import zap_warn
 
 
 def _one(d: Dispenser) -> str:
@@ -347,6 +348,7 @@ def parse_client_auth(d: Dispenser) -> ClientAuthentication:
                 raise d.arg_err()
             ca.mode = args[0]
         elif sub == "trusted_ca_cert":
+            zap_warn("The 'trusted_ca_cert' field is deprecated. Use the 'trust_pool' field instead.")
             if ca.ca:
                 raise d.err(both)
             if not d.next_arg():
@@ -357,8 +359,10 @@ def parse_client_auth(d: Dispenser) -> ClientAuthentication:
                 raise d.arg_err()
             ca.trusted_leaf_certs.append(d.val())
         elif sub in ("trusted_ca_cert_file", "trusted_leaf_cert_file"):
-            if sub == "trusted_ca_cert_file" and ca.ca:
-                raise d.err(both)
+            if sub == "trusted_ca_cert_file":
+                zap_warn("The 'trusted_ca_cert_file' field is deprecated. Use the 'trust_pool' field instead.")
+                if ca.ca:
+                    raise d.err(both)
             if not d.next_arg():
                 raise d.arg_err()
             ders = pem_file_to_ders(d, d.val())
@@ -406,14 +410,30 @@ def pem_file_to_ders(d: Dispenser, filename: str) -> list[str]:
 
 @module_parser("tls.client_auth.verifier.leaf")
 def parse_leaf_verifier(d: Dispenser) -> dict:
-    d.next()
+    """`verifier leaf <loader> <args...>` or a block with one loader per line."""
+    d.next_arg()
     loaders = []
-    nesting = d.nesting
-    while d.next_block(nesting):
-        kind = d.val()
-        if not d.next_arg():
-            raise d.arg_err()
+    if d.count_remaining_args() > 1:
+        d.next_arg()
         name = d.val()
-        value = unmarshal_module(d, "tls.leaf_cert_loader." + name) if kind == "file" else {"files": [name]}
-        loaders.append(json_module_object(value, "loader", name))
+        loaders.append(json_module_object(unmarshal_module(d, "tls.leaf_cert_loader." + name), "loader", name))
+    else:
+        nesting = d.nesting
+        while d.next_block(nesting):
+            name = d.val()
+            loaders.append(json_module_object(unmarshal_module(d, "tls.leaf_cert_loader." + name), "loader", name))
     return {"leaf_certs_loaders": loaders} if loaders else {}
+
+
+def _leaf_loader(key: str):
+    def parse(d: Dispenser) -> dict:
+        d.next_arg()
+        values = d.remaining_args()
+        return {key: values} if values else {}
+
+    return parse
+
+
+module_parser("tls.leaf_cert_loader.file")(_leaf_loader("files"))
+module_parser("tls.leaf_cert_loader.folder")(_leaf_loader("folders"))
+module_parser("tls.leaf_cert_loader.pem")(_leaf_loader("certificates"))

@@ -1,0 +1,37 @@
+"""Differential tests of the built-in directives and global options: caddy-py adapt must print
+what the real `caddy adapt --pretty` prints, or fail with the same message."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.adapter.oracle import caddy_adapt
+from tests.adapter.test_differential import _caddy_py
+from tests.adapter_builtins.cases_directives import DIRECTIVE_CASES
+from tests.adapter_builtins.cases_options import OPTION_CASES
+
+CASES = {**{f"dir_{k}": v for k, v in DIRECTIVE_CASES.items()}, **{f"opt_{k}": v for k, v in OPTION_CASES.items()}}
+
+# Deprecation warnings reach the CLI only once the adapter's Setup opens zaplog.collecting(logs)
+# (the core's httptype.setup); until then they go to Python logging and these cases differ.
+NEEDS_ZAPLOG_SCOPE = {"dir_skip_log_deprecated", "dir_tls_client_auth_deprecated", "opt_servers_metrics_deprecated"}
+
+
+def _marks(name: str) -> list:
+    if name in NEEDS_ZAPLOG_SCOPE:
+        return [pytest.mark.xfail(reason="httptype.setup must open zaplog.collecting(logs)", strict=False)]
+    return []
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=_marks(n)) for n in sorted(CASES)])
+def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+    (tmp_path / "Caddyfile").write_text(CASES[name])
+    want = caddy_adapt(caddy_bin, tmp_path, env=caddy_env)
+    got = _caddy_py(tmp_path)
+    assert got.code == want.code, (want, got)
+    if want.code == 0:
+        assert got.stdout == want.stdout
+        assert got.warnings == want.warnings
+    else:
+        assert got.error == want.error
