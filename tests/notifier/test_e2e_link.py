@@ -1,0 +1,174 @@
+"""End to end: keep-alive, compression, limits, deauthorize, timeouts and shared hubs."""
+from __future__ import annotations
+
+import json
+import zlib
+
+import aiohttp
+
+from .test_e2e import subscribe, wait_until
+
+
+async def test_text_ping_and_read_deadline_via_clock(serve, backend, connect) -> None:
+    srv = await serve(ping_type="text", pong_wait=60_000_000_000)
+    c = await connect(srv.url(), autoping=False)
+    n = srv.notifier
+    n.clock_offset += 54.5  # past ping_interval (9/10 of pong_wait)
+    n.tick()
+    ping = await c.recv()
+    assert ping.type == aiohttp.WSMsgType.PING
+    text = await c.recv()
+    assert (text.type, text.data) == (aiohttp.WSMsgType.TEXT, "ping")
+    n.clock_offset += 6  # 60.5 s without anything from the client
+    n.tick()
+    assert await c.close_code() == 1001
+
+
+async def test_client_traffic_postpones_deadline(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url())
+    n = srv.notifier
+    n.clock_offset += 50
+    n.tick()
+    await c.send("pong")  # data refreshes the read deadline
+    await c.send("ping")
+    assert (await c.recv()).data == "pong"
+    n.clock_offset += 20  # 70 s since connect, 20 s since data
+    n.tick()
+    await c.send("ping")
+    assert (await c.recv()).data == "pong"
+
+
+async def test_permessage_deflate_negotiated_only_when_configured(serve, backend, connect) -> None:
+    srv = await serve(compression="permessage-deflate")
+    c = await connect(srv.url(), compress=15)
+    assert "permessage-deflate" in c.ws._response.headers.get("Sec-WebSocket-Extensions", "")
+    token = await subscribe(c, backend, ["a"])
+    await backend.publish(["a"], {"big": "z" * 5000})
+    doc = await c.recv_doc()
+    assert doc["payload"]["big"] == "z" * 5000 and len(token) == 44
+    c2 = await connect(srv.url())  # a client that does not offer it still works
+    await c2.send("ping")
+    assert (await c2.recv()).data == "pong"
+
+
+async def test_permessage_deflate_refused_by_default(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url(), compress=15)
+    assert "Sec-WebSocket-Extensions" not in c.ws._response.headers
+
+
+async def test_deauthorize_notifies_unsubscribed(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url())
+    await subscribe(c, backend, ["a", "b"], cred="k")
+    await backend.send({"operation": "deauthorize", "credential": "k"})
+    doc = await c.recv_doc()
+    assert doc["operation"] == "unsubscribed" and sorted(doc["channels"]) == ["a", "b"]
+    unsub = await backend.next("unsubscribe")
+    assert sorted(unsub["channels"]) == ["a", "b"]
+
+
+async def test_subscribe_timeout_reject_via_clock(serve, backend, connect) -> None:
+    srv = await serve(subscribe_retries=1, subscribe_try_interval=1_000_000_000)
+    c = await connect(srv.url())
+    await c.send({"operation": "subscribe", "request_id": "t", "channels": ["a"]})
+    first = await backend.next("subscribe")
+    n = srv.notifier
+    for _ in range(2):
+        n.clock_offset += 1
+        n.tick()
+    retry = await backend.next("subscribe")
+    assert retry == first
+    for _ in range(3):
+        n.clock_offset += 1
+        n.tick()
+    doc = await c.recv_doc()
+    assert doc["reject"] == ["a"] and doc["message"] == "timeout" and doc["resume_token"] == first["subscription_id"]
+
+
+async def test_shorty_reset_count(serve, backend, connect) -> None:
+    from caddy_py.modules.websocket_notifier.shorty import Shorty
+
+    srv = await serve(shorty_reset_count=1)
+    c = await connect(srv.url("shorty=1&shorty="))
+    assert (await c.recv()).data == "shorty"
+    await c.send({"operation": "subscribe", "request_id": "q", "channels": ["a"]})
+    sub = await backend.next("subscribe")
+    await backend.send({"operation": "verify", "subscription_id": sub["subscription_id"], "request_id": "q",
+                        "accept": ["a"]})
+    for i in range(3):
+        await backend.publish(["a"], i)
+    inflater = Shorty()
+    kinds = []
+    docs = []
+    while len(docs) < 4:
+        msg = await c.recv()
+        if msg.type == aiohttp.WSMsgType.TEXT:
+            kinds.append("shorty")
+            inflater.reset()
+        else:
+            kinds.append("bin")
+            docs.append(json.loads(inflater.inflate(msg.data)))
+    # after N+1 = 2 compressed messages the tree is reset
+    assert kinds == ["bin", "bin", "shorty", "bin", "bin"]
+    assert [d.get("payload") for d in docs] == [None, 0, 1, 2]
+
+
+async def test_shorty_off_without_value(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url("shorty="))
+    await c.send("ping")
+    assert (await c.recv()).data == "pong"
+
+
+async def test_max_connections_503(serve, backend, connect) -> None:
+    srv = await serve(max_connections=1)
+    c = await connect(srv.url())
+    try:
+        await connect(srv.url())
+        raise AssertionError("second connection accepted")
+    except aiohttp.WSServerHandshakeError as e:
+        assert e.status == 503
+    await c.ws.close()
+    await wait_until(lambda: not srv.notifier.hub.conns)
+    await connect(srv.url())
+
+
+async def test_rate_limit_closes_1008(serve, backend, connect) -> None:
+    srv = await serve(max_requests_per_second=1, request_burst=3)
+    c = await connect(srv.url())
+    for _ in range(4):
+        await c.send({"operation": "noop"})
+    assert await c.close_code() == 1008
+
+
+async def test_routes_share_one_hub_per_upstream(serve, backend, connect) -> None:
+    s1 = await serve(keep_alive=1_000_000_000)
+    s2 = await serve(keep_alive=7_000_000_000)
+    assert s1.notifier is s2.notifier
+    assert s1.notifier.hub.config.keep_alive == 7  # the most recently loaded route's settings
+    c = await connect(s1.url())
+    token = await subscribe(c, backend, ["a"])
+    c2 = await connect(s2.url())
+    await c2.send({"operation": "resume", "resume_token": token})
+    assert (await c2.recv_doc())["operation"] == "resume_success"
+    await s1.handler.cleanup()  # one route left: nobody is closed
+    await backend.publish(["a"], 5)
+    assert (await c2.recv_doc())["payload"] == 5
+
+
+async def test_client_fragmented_and_binary_plain_json(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url())
+    # a binary frame before `shorty` is parsed as plain JSON (§8)
+    await c.ws.send_bytes(b'{"operation":"subscribe","request_id":"b","channels":["x"]}')
+    assert (await backend.next("subscribe"))["request_id"] == "b"
+
+
+async def test_inflated_garbage_closes_1007(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url())
+    await c.send("shorty")
+    await c.ws.send_bytes(zlib.compress(b"garbage"))
+    assert await c.close_code() == 1007
