@@ -106,6 +106,16 @@ def listeners_use_any_port_other_than(addresses: list[str], port: str) -> bool:
     return False
 
 
+def go_issuers(issuers: list[Any]) -> str:
+    """A []certmagic.Issuer as Go's %#v prints it (the pointer values are made up)."""
+    if not issuers:
+        return "[]certmagic.Issuer(nil)"
+    names = {"acme": "ACMEIssuer", "internal": "InternalIssuer", "zerossl": "ZeroSSLIssuer"}
+    items = [f"(*caddytls.{names.get(i.module, 'Issuer')})(0x{0xc000010000 + 0x100 * n:x})"
+             for n, i in enumerate(issuers)]
+    return "[]certmagic.Issuer{" + ", ".join(items) + "}"
+
+
 # -- issuer templates ------------------------------------------------------------------------------
 def _merge_dns(base: DNSChallengeConfig | None, over: DNSChallengeConfig | None) -> DNSChallengeConfig | None:
     if base is None:
@@ -338,7 +348,7 @@ def build_tls_app(pairings: list[Any], options: dict[str, Any], warnings: list[A
                 if ap is catch_all and ap.issuers != issuers:
                     raise CaddyfileError(
                         "automation policy from site block is also default/catch-all policy because of key "
-                        f"without hostname, and the two are in conflict: {ap.issuers!r} != {issuers!r}")
+                        f"without hostname, and the two are in conflict: {go_issuers(ap.issuers)} != {go_issuers(issuers)}")
                 ap.issuers = issuers
             for cv in pile.get("tls.cert_manager", []):
                 ap.managers.append(cv.value)

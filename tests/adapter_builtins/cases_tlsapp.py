@@ -1,0 +1,39 @@
+"""Caddyfiles exercising the TLS app builder (Caddy's tlsapp.go): automation policies, issuers
+with global defaults, loaders, on-demand, and policy consolidation."""
+
+TLSAPP_CASES: dict[str, str] = {
+    "email_default_issuers": "{\n\temail me@a.com\n}\na.com {\n\trespond x\n}\nlocalhost {\n\trespond y\n}\n",
+    "acme_ca_single_issuer": "{\n\tacme_ca https://ca.example/dir\n}\na.com {\n\trespond x\n}\n",
+    "acme_ca_and_tls_internal": "{\n\tacme_ca https://ca.example/dir\n}\na.com {\n\ttls internal\n}\nb.com {\n\trespond x\n}\n",
+    "local_certs_sites": "{\n\tlocal_certs\n}\na.com, b.com {\n\trespond x\n}\n:8080 {\n\trespond y\n}\n",
+    "key_type_and_site_key_type": "{\n\tkey_type ed25519\n}\na.com {\n\ttls {\n\t\tkey_type p384\n\t}\n}\nb.com {\n\trespond x\n}\n",
+    "cert_issuer_template_with_site_ca": "{\n\tcert_issuer acme {\n\t\temail g@a.com\n\t}\n}\n"
+                                         "a.com {\n\ttls {\n\t\tca https://other.example\n\t}\n}\n",
+    "ports_fill_alt_ports": "{\n\thttp_port 8080\n\thttps_port 8443\n\temail me@a.com\n}\na.com {\n\trespond x\n}\n",
+    "bind_sets_bind_host": "{\n\temail me@a.com\n}\na.com {\n\tbind 10.0.0.1\n\ttls {\n\t\tca https://ca.example\n\t}\n}\n",
+    "default_bind_bind_host": "{\n\tdefault_bind 10.0.0.2\n\temail me@a.com\n}\na.com {\n\trespond x\n}\n",
+    "public_and_internal_split": "a.com, localhost, 10.0.0.1 {\n\ttls {\n\t\ton_demand\n\t}\n}\n",
+    "wildcard_and_sub": "*.a.com {\n\ttls internal\n}\nx.a.com {\n\trespond x\n}\n",
+    "hostless_key_shares_hosts": ":443, a.com, localhost {\n\trespond x\n}\n",
+    "hostless_with_global_opts": "{\n\tkey_type p256\n}\n:443, a.com {\n\trespond x\n}\nb.com {\n\trespond y\n}\n",
+    "force_automate_wildcard": "*.a.com {\n\ttls internal\n}\nx.a.com {\n\ttls force_automate\n}\n",
+    "on_demand_global_and_site": "{\n\ton_demand_tls {\n\t\task http://localhost:9/ok\n\t}\n}\n"
+                                  ":443 {\n\ttls {\n\t\ton_demand\n\t}\n}\n",
+    "cert_lifetime_and_eab": "{\n\tcert_lifetime 7d\n\tacme_eab {\n\t\tkey_id k\n\t\tmac_key m\n\t}\n}\na.com {\n\trespond x\n}\n",
+    "preferred_chains_global": "{\n\tpreferred_chains smallest\n}\na.com {\n\trespond x\n}\n",
+    "ocsp_and_ratio": "{\n\tocsp_stapling off\n\trenewal_window_ratio 0.25\n}\na.com {\n\trespond x\n}\n",
+    "storage_and_intervals": "{\n\tstorage_clean_interval off\n\trenew_interval 1h\n\tstorage_check off\n}\n"
+                             "a.com {\n\trespond x\n}\n",
+    "tls_resolvers_no_dns": "{\n\ttls_resolvers 1.1.1.1\n}\na.com {\n\trespond x\n}\n",
+    "cert_loaders_grouped": "a.com {\n\ttls a.crt a.key\n}\nb.com {\n\ttls b.crt b.key\n}\nc.com {\n\ttls {\n"
+                            "\t\tload /certs\n\t}\n}\nd.com {\n\ttls {\n\t\tload /more\n\t}\n}\n",
+    "skip_trust_no_cas": "{\n\tskip_install_trust\n}\na.com {\n\trespond x\n}\n",
+    "skip_trust_auto_https_off": "{\n\tskip_install_trust\n\tauto_https off\n}\na.com {\n\trespond x\n}\n",
+    "http_only_no_policy": "http://a.com {\n\ttls internal\n}\n",
+    "email_tls_shortcut": "a.com {\n\ttls me@a.com\n}\nb.com {\n\ttls other@a.com\n}\n",
+    "subject_bad": "{\n\tlocal_certs\n}\n\"a b.com\" {\n\trespond x\n}\n",
+    "ip_site_internal": "10.1.2.3 {\n\trespond x\n}\n",
+    "ech_with_sites": "{\n\tech ech.a.com\n}\na.com {\n\trespond x\n}\n",
+    "two_sites_same_settings": "a.com {\n\ttls internal\n}\nb.com {\n\ttls internal\n}\nc.com {\n\trespond x\n}\n",
+    "get_certificate_wildcard": "*.a.com {\n\ttls {\n\t\tget_certificate http https://x/y\n\t}\n}\nb.a.com {\n\trespond x\n}\n",
+}
