@@ -1,12 +1,14 @@
 """aiohttp plumbing: the request class whose prepare hook runs `req.on_prepare`, and a protocol
 that answers malformed requests the way Go's net/http does (400, 431) instead of aiohttp's text.
 
-Go's defaults: header lines up to 1 MiB in total (`MaxHeaderBytes`); an oversized header block
-gets `431 Request Header Fields Too Large`, other unparsable requests `400 Bad Request`, both
-with `Connection: close` and no `Server` header (they never reach Caddy's handler).
+Caddy's server reads at most `max_header_bytes` (default 16 KiB) + Go's 4096 bytes of slack for
+the request line and headers; more gets `431 Request Header Fields Too Large`, other
+unparsable requests `400 Bad Request`, both written the way Go writes them (the message in the
+status line and the body, `Connection: close`, no `Server` header).
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +16,8 @@ from aiohttp.http import SERVER_SOFTWARE
 from aiohttp.http_exceptions import BadHttpMethod, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
-MAX_HEADER_BYTES = 1 << 20
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+GO_HEADER_SLACK = 4096
 
 
 class CaddyBaseRequest(web.BaseRequest):
@@ -38,11 +41,44 @@ class CaddyBaseRequest(web.BaseRequest):
                 await res
 
 
-def go_error_response(status: int, text: str) -> web.Response:
-    resp = web.Response(status=status, text=text, content_type="text/plain", charset="utf-8",
-                        headers={"Connection": "close"})
-    resp.force_close()
-    return resp
+class GoErrorResponse(web.StreamResponse):
+    """Go's hand-written error answer: `HTTP/1.1 <status and message>` as the status line and
+    the body, Content-Type and `Connection: close` only, then the connection closes."""
+
+    def __init__(self, public: str) -> None:
+        super().__init__(status=int(public[:3]))
+        self.public = public
+        self.force_close()
+
+    async def prepare(self, request: web.BaseRequest) -> None:  # type: ignore[override]
+        tr = request.transport
+        if tr is not None and not tr.is_closing():
+            tr.write(("HTTP/1.1 " + self.public + "\r\nContent-Type: text/plain; charset=utf-8"
+                      "\r\nConnection: close\r\n\r\n" + self.public).encode())
+            # like Go's closeWriteAndWait: half-close, let the client's unread upload drain for
+            # a moment, then close (closing at once would reset the connection and the client
+            # could lose the answer)
+            if tr.can_write_eof():
+                tr.write_eof()
+                asyncio.get_running_loop().call_later(0.5, tr.close)
+            else:
+                tr.close()
+        return None
+
+    async def write_eof(self, data: bytes = b"") -> None:
+        return None
+
+
+def go_error_response(status: int, text: str) -> web.StreamResponse:
+    return GoErrorResponse(text)
+
+
+def header_block_size(raw: web.BaseRequest) -> int:
+    """Bytes of the request line and header block as sent (Go's limit counts these)."""
+    n = len(raw.method) + len(raw.raw_path) + 13
+    for k, v in raw.raw_headers:
+        n += len(k) + len(v) + 4
+    return n + 2
 
 
 class CaddyRequestHandler(RequestHandler):
@@ -55,6 +91,9 @@ class CaddyRequestHandler(RequestHandler):
         if isinstance(exc, LineTooLong):
             return go_error_response(431, "431 Request Header Fields Too Large")
         if status == 400 or isinstance(exc, BadHttpMethod):
+            text = str(getattr(exc, "message", "") or "")
+            if "Host" in text and "missing" in text.lower():
+                return go_error_response(400, "400 Bad Request: missing required Host header")
             return go_error_response(400, "400 Bad Request")
         return super().handle_error(request, status, exc, message)
 
@@ -62,9 +101,10 @@ class CaddyRequestHandler(RequestHandler):
 class AioServer(web.Server):
     """aiohttp's low-level server building our request and protocol classes."""
 
-    def __init__(self, handler: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_line_size", MAX_HEADER_BYTES)
-        kwargs.setdefault("max_field_size", MAX_HEADER_BYTES)
+    def __init__(self, handler: Any, max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES, **kwargs: Any) -> None:
+        self.header_limit = max_header_bytes + GO_HEADER_SLACK
+        kwargs.setdefault("max_line_size", self.header_limit)
+        kwargs.setdefault("max_field_size", self.header_limit)
         kwargs.setdefault("max_headers", 10000)
         kwargs.setdefault("access_log", None)  # access logs are Caddy's (caddy_py.logs.access)
         super().__init__(handler, request_factory=self._make_caddy_request, **kwargs)

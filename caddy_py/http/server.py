@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from caddy_py.config.context import ConfigError, Context
-from caddy_py.http.aio import AioServer, go_error_response
+from caddy_py.http.aio import DEFAULT_MAX_HEADER_BYTES, AioServer, go_error_response, header_block_size
 from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.placeholders import http_value
@@ -51,6 +51,8 @@ class HTTPServer:
         self.listeners: list[Any] = []
         self.shutting_down = False
         self.local_addr = ""
+        self.max_header_bytes = int(cfg.get("max_header_bytes") or DEFAULT_MAX_HEADER_BYTES)
+        self.header_limit = self.max_header_bytes + 4096
 
     async def provision(self, ctx: Context) -> None:
         self.routes = await ctx.load_routes(self.cfg.get("routes"))
@@ -68,7 +70,7 @@ class HTTPServer:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        self.aio = AioServer(self.handle, handler_cancellation=False)
+        self.aio = AioServer(self.handle, max_header_bytes=self.max_header_bytes)
         try:
             for addr in self.addresses:
                 key, lst = await acquire(addr)
@@ -111,6 +113,8 @@ class HTTPServer:
     async def handle(self, raw: web.BaseRequest) -> web.StreamResponse:
         major, minor = raw.version
         headers = raw.headers
+        if header_block_size(raw) > self.header_limit:
+            return go_error_response(431, "431 Request Header Fields Too Large")
         if major == 1 and minor == 1:
             n_host = len(headers.getall("Host", ()))
             if n_host == 0:
