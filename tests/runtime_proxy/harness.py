@@ -1,19 +1,19 @@
-"""A minimal host for handler modules until/unless the core server is needed: an aiohttp app
-on 127.0.0.1 (ephemeral port) that runs a chain of our runtime handlers per request, with the
-core's Request and Replacer, running `req.on_prepare` through aiohttp's prepare signal."""
+"""A minimal host for handler modules: the core's aiohttp server class (its prepare hook runs
+`req.on_prepare`) on 127.0.0.1 (ephemeral port), running a chain of our runtime handlers per
+request with the core's Request and Replacer, without the rest of the config machinery."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
 from caddy_py.config.context import Context
+from caddy_py.http.aio import AioServer
 from caddy_py.http.handler import HandlerError
 from caddy_py.http.request import Request
+from caddy_py.modules import load_runtime_modules
 from caddy_py.replacer import Replacer
 
-_REQ: "web.RequestKey[Request]" = web.RequestKey("caddy_req", Request)
 
 
 def request_placeholders(req: Request) -> Callable[[str], tuple[Any, bool]]:
@@ -31,6 +31,7 @@ def request_placeholders(req: Request) -> Callable[[str], tuple[Any, bool]]:
 
 
 async def load(cfgs: list[dict[str, Any]]) -> tuple[Context, list[Any]]:
+    load_runtime_modules()  # the registry only auto-loads when it is empty
     ctx = Context()
     return ctx, await ctx.load_handlers(cfgs)
 
@@ -48,7 +49,7 @@ class Site:
     async def _handle(self, raw: web.Request) -> web.StreamResponse:
         req = Request(raw, Replacer())
         req.replacer.map(request_placeholders(req))
-        raw[_REQ] = req
+        raw.caddy = req  # type: ignore[attr-defined]
 
         async def run(i: int, r: Request) -> web.StreamResponse:
             if i == len(self.handlers):
@@ -62,19 +63,7 @@ class Site:
             return web.Response(status=e.status)
 
     async def start(self) -> "Site":
-        app = web.Application(handler_args={"max_field_size": 1 << 16})
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-
-        async def on_prepare(raw: web.Request, resp: web.StreamResponse) -> None:
-            req = raw.get(_REQ)
-            if req is None:
-                return
-            for cb in req.on_prepare:
-                r = cb(resp)
-                if asyncio.iscoroutine(r):
-                    await r
-        app.on_response_prepare.append(on_prepare)
-        self.runner = web.AppRunner(app, access_log=None)
+        self.runner = web.ServerRunner(AioServer(self._handle), access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()

@@ -458,7 +458,10 @@ class ReverseProxy:
         resp = web.StreamResponse(status=status or res.status)
         for k, v in hdrs.items():
             resp.headers.add(k, v)
-        req.state["reverse_proxy.upstream_server"] = hdrs.get("Server")
+        # Caddy drops its own Server header for proxied responses: the upstream's (if any) wins
+        req.state["__no_server_header__"] = True
+        if "Server" not in hdrs:
+            req.on_prepare.append(_drop_server_header)
         try:
             await resp.prepare(req.raw)
             if req.method != "HEAD":
@@ -484,6 +487,9 @@ class ReverseProxy:
             log.debug("backend tried to switch to unexpected protocol via Upgrade header")
             res.close()
             return web.Response(status=200)  # Go writes nothing: an empty 200
+        hijack = getattr(req, "hijack", None)
+        if hijack is not None:
+            hijack()
         resp = web.StreamResponse(status=101)
         for k, v in res.headers.items():
             resp.headers.add(k, v)
@@ -496,6 +502,10 @@ class ReverseProxy:
         finally:
             self._streams.discard(stream)
         return resp
+
+
+def _drop_server_header(resp: web.StreamResponse) -> None:
+    resp.headers.popall("Server", None)
 
 
 def _target(req: Request) -> str:
