@@ -21,14 +21,12 @@ def expand(template: str, m: re.Match[str]) -> str:
         name = ref.group(2) if ref.group(2) is not None else ref.group(3)
         try:
             val = m.group(int(name)) if name.isdigit() else m.group(name)
-        except (IndexError, error_types):
+        except (IndexError, KeyError, re.error):
             return ""
         return val or ""
 
     return _TEMPLATE_REF.sub(one, template)
 
-
-error_types = (re.error, KeyError)
 
 
 def replace_all(pattern: re.Pattern[str], s: str, template: str) -> str:

@@ -54,6 +54,14 @@ class _URL:
             self.raw_path = ""
 
 
+    def ensure_leading_slash(self) -> None:
+        """What caddy 2.11.7 does after stripping a prefix (observed: `/stripabc` -> `/abc`)."""
+        if not self.path.startswith("/"):
+            self.path = "/" + self.path
+        if self.raw_path and not self.raw_path.startswith("/"):
+            self.raw_path = "/" + self.raw_path
+
+
 def trim_path_prefix(escaped: str, prefix: str) -> str:
     """Case-insensitive prefix trim that compares escaped path bytes decoded (`%2F` vs `/`)."""
     i = j = 0
@@ -235,6 +243,7 @@ class Rewrite:
                 prefix = "/" + prefix
             merge = "//" not in prefix
             url.change_path(lambda p: trim_path_prefix(gourl.clean_path(p, merge), prefix))
+            url.ensure_leading_slash()
         if self.strip_suffix:
             suffix = repl.replace_all(self.strip_suffix)
             merge = "//" not in suffix
@@ -252,7 +261,7 @@ class Rewrite:
             url.change_path(lambda p: replace_all(pattern, p, rep))
         if self.query is not None:
             self.query.apply(url, repl)
-        req.path = url.escaped()
+        req.path = url.escaped() or "/"
         req.raw_query = url.raw_query
 
     def _rewrite_uri(self, url: _URL, req: Request, repl: Replacer) -> None:

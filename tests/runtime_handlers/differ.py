@@ -1,0 +1,32 @@
+"""Differential helper on top of the core's `Pair`: compare chosen response headers (all their
+values, in order) and bodies between the real caddy and caddy-py."""
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from tests.runtime_core.diff import Pair, Req
+
+
+def json_config(routes: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None, **http: Any):
+    def make(port: int) -> dict[str, Any]:
+        srv: dict[str, Any] = {"listen": [f"127.0.0.1:{port}"], "routes": routes}
+        if errors is not None:
+            srv["errors"] = {"routes": errors}
+        return {"apps": {"http": {"servers": {"srv0": srv}, **http}}}
+    return make
+
+
+async def fetch(port: int, req: Req, names: tuple[str, ...]) -> tuple[int, dict[str, list[str]], bytes]:
+    async with aiohttp.ClientSession(auto_decompress=False) as s:
+        async with s.request(req.method, f"http://127.0.0.1:{port}{req.path}", headers=req.headers,
+                             data=req.body or None, allow_redirects=False) as r:
+            return r.status, {n: r.headers.getall(n, []) for n in names}, await r.read()
+
+
+async def assert_same(pair: Pair, reqs: list[Req], names: tuple[str, ...] = ()) -> None:
+    for req in reqs:
+        want = await fetch(pair.ports["caddy"], req, names)
+        got = await fetch(pair.ports["py"], req, names)
+        assert got == want, f"{req.method} {req.path} {req.headers}: caddy-py {got} != caddy {want}"
