@@ -40,14 +40,20 @@ def _file_mode(s: str) -> int:
         raise GoValueError(f'strconv.ParseUint: parsing "{s}": invalid syntax') from None
 
 
-@module_parser("caddy.logging.writers.file")
-def parse_file_writer(d: Dispenser) -> dict:
+def _module_arg(d: Dispenser) -> str:
+    """The one argument after the module name."""
     d.next()
     if not d.next_arg():
         raise d.arg_err()
-    fw: dict[str, Any] = {"filename": d.val()}
+    val = d.val()
     if d.next_arg():
         raise d.arg_err()
+    return val
+
+
+@module_parser("caddy.logging.writers.file")
+def parse_file_writer(d: Dispenser) -> dict:
+    fw: dict[str, Any] = {"filename": _module_arg(d)}
     while d.next_block(0):
         sub = d.val()
         try:
@@ -121,12 +127,7 @@ def _mode_json(s: str) -> str:
 
 @module_parser("caddy.logging.writers.net")
 def parse_net_writer(d: Dispenser) -> dict:
-    d.next()
-    if not d.next_arg():
-        raise d.arg_err()
-    nw: dict[str, Any] = {"address": d.val()}
-    if d.next_arg():
-        raise d.arg_err()
+    nw: dict[str, Any] = {"address": _module_arg(d)}
     while d.next_block(0):
         sub = d.val()
         if sub == "dial_timeout":

@@ -137,17 +137,18 @@ def parse_opt_storage(d: Dispenser, _: Any) -> dict:
     return json_module_object(unmarshal_module(d, mod_id), "module", module_name(mod_id))
 
 
-@global_option("storage_check")
-def parse_storage_check(d: Dispenser, _: Any) -> str:
-    d.next()
-    if not d.next():
-        raise d.arg_err()
-    val = d.val()
-    if d.next():
-        raise d.arg_err()
-    if val != "off":
-        raise d.err("storage_check must be 'off'")
-    return val
+def _must_be_off(name: str) -> None:
+    def parse(d: Dispenser, existing: Any) -> str:
+        val = _single_string(d, existing)
+        if val != "off":
+            raise d.err(f"{name} must be 'off'")
+        return val
+
+    global_option(name)(parse)
+
+
+_must_be_off("storage_check")
+_must_be_off("persist_config")
 
 
 @global_option("storage_clean_interval")
@@ -265,19 +266,6 @@ def parse_opt_on_demand(d: Dispenser, _: Any) -> dict:
     if ond is None:
         raise d.err("expected at least one config parameter for on_demand_tls")
     return ond
-
-
-@global_option("persist_config")
-def parse_opt_persist_config(d: Dispenser, _: Any) -> str:
-    d.next()
-    if not d.next():
-        raise d.arg_err()
-    val = d.val()
-    if d.next():
-        raise d.arg_err()
-    if val != "off":
-        raise d.err("persist_config must be 'off'")
-    return val
 
 
 @global_option("auto_https")

@@ -67,6 +67,17 @@ def _dur(d: Dispenser, text: str, what: str) -> int:
         raise d.err(f"parsing {what}: {e}") from None
 
 
+def _size(d: Dispenser, what: str) -> int:
+    """One humanized byte size argument ("16KiB")."""
+    args = d.all_args(1)
+    if args is None:
+        raise d.arg_err()
+    try:
+        return parse_bytes(args[0])
+    except GoValueError as e:
+        raise d.err(f"parsing {what}: {e}") from None
+
+
 def _timeouts(d: Dispenser, f: dict[str, Any]) -> None:
     nesting = d.nesting
     simple = {"read_body": "read_timeout", "read_header": "read_header_timeout", "write": "write_timeout",
@@ -89,13 +100,7 @@ def _timeouts(d: Dispenser, f: dict[str, Any]) -> None:
                 except GoValueError as e:
                     raise d.err(f"parsing {sub} min_rate bytes/second: {e}") from None
         elif sub == "write_max_chunk":
-            args = d.all_args(1)
-            if args is None:
-                raise d.arg_err()
-            try:
-                f["max_write_chunk"] = parse_bytes(args[0])
-            except GoValueError as e:
-                raise d.err(f"parsing write_max_chunk: {e}") from None
+            f["max_write_chunk"] = _size(d, sub)
         else:
             raise d.err(f"unrecognized timeouts option '{sub}'")
 
@@ -148,13 +153,7 @@ def parse_server_options(d: Dispenser) -> ServerOptions:
             except GoValueError as e:
                 raise d.err(f"parsing keepalive count int: {e}") from None
         elif sub == "max_header_size":
-            args = d.all_args(1)
-            if args is None:
-                raise d.arg_err()
-            try:
-                f["max_header_bytes"] = parse_bytes(args[0])
-            except GoValueError as e:
-                raise d.err(f"parsing max_header_size: {e}") from None
+            f["max_header_bytes"] = _size(d, sub)
         elif sub == "enable_full_duplex":
             _no_arg_flag(d)
             f["enable_full_duplex"] = True
