@@ -419,3 +419,24 @@ def build_admin(options: dict[str, Any]) -> dict | None:
         admin = admin if admin is not None else {}
         admin["config"] = {"persist": False}
     return admin
+
+
+@global_option("events")
+def parse_events_app(d: Dispenser, _: Any) -> Any:
+    """`events { on <event|*> <handler> ... }` (Caddy's eventsconfig): the "events" app."""
+    from caddy_py.httpcaddyfile.httptype import App
+
+    d.next()
+    subscriptions = []
+    while d.next_block(0):
+        if d.val() != "on":
+            raise d.arg_err()
+        if not d.next_arg():
+            raise d.arg_err()
+        event = "" if d.val() == "*" else d.val()
+        if not d.next_arg():
+            raise d.arg_err()
+        name = d.val()
+        handler = json_module_object(unmarshal_module(d, "events.handlers." + name), "handler", name)
+        subscriptions.append({"events": [event], "handlers": [handler]})
+    return App("events", {"subscriptions": subscriptions} if subscriptions else {})

@@ -123,4 +123,9 @@ OPTION_CASES: dict[str, str] = {
     "servers_by_address": opts("\tservers :80 {\n\t\tprotocols h1\n\t}\n\tservers {\n\t\tprotocols h1 h2\n\t}\n",
                                SITE + "http://b.com {\n\trespond b\n}\n"),
     "ech": opts("\tech ech.a.com\n"),
+    "events_empty": opts("\tevents {\n\t}\n"),
+    "events_unknown_handler": opts("\tevents {\n\t\ton * exec echo hi\n\t}\n"),
+    "events_bad_sub": opts("\tevents {\n\t\toff x\n\t}\n"),
+    "filesystem_unknown": opts("\tfilesystem myfs nosuch\n"),
+    "filesystem_missing_module": opts("\tfilesystem myfs\n"),
 }
