@@ -5,6 +5,7 @@ Method names are Caddy's Dispenser methods in snake_case (`next_arg`, `next_bloc
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import CaddyfileError
@@ -263,28 +264,40 @@ class Dispenser:
 
 def go_scalar(text: str) -> Any:
     """Go's strconv order: Atoi, then ParseFloat, then ParseBool, else the string."""
-    try:
-        if text.strip() == text and text.lstrip("+-").isdigit():
-            return int(text, 10)
-    except ValueError:
-        pass
+    from .importargs import go_atoi
+
+    n = go_atoi(text)
+    if n is not None:
+        return n
     f = go_parse_float(text)
     if f is not None:
         return f
-    if text in ("1", "t", "T", "TRUE", "true", "True"):
+    if text in ("t", "T", "TRUE", "true", "True"):
         return True
-    if text in ("0", "f", "F", "FALSE", "false", "False"):
+    if text in ("f", "F", "FALSE", "false", "False"):
         return False
     return text
 
 
-def go_parse_float(text: str) -> float | None:
-    """strconv.ParseFloat(text, 64) for the decimal forms Caddyfiles meet; None if Go rejects it."""
-    import re
+_GO_DECIMAL_FLOAT = re.compile(r"[+-]?(?:[0-9]*\.?[0-9]+|[0-9]+\.)(?:[eE][+-]?[0-9]+)?\Z")
+_GO_HEX_FLOAT = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+\Z")
+_GO_SPECIAL_FLOAT = re.compile(r"[+-]?(?:inf|infinity|nan)\Z", re.I)
 
-    if not re.fullmatch(r"[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)", text, re.I):
-        return None
-    try:
+
+def go_parse_float(text: str) -> float | None:
+    """strconv.ParseFloat(text, 64); None where Go returns an error (out of range included)."""
+    if _GO_DECIMAL_FLOAT.match(text):
+        value = float(text)
+    elif _GO_HEX_FLOAT.match(text):
+        sign = -1.0 if text.startswith("-") else 1.0
+        try:
+            value = sign * float.fromhex(text.lstrip("+-"))
+        except OverflowError:
+            return None
+    elif _GO_SPECIAL_FLOAT.match(text):
         return float(text)
-    except ValueError:
+    else:
         return None
+    if value in (float("inf"), float("-inf")):
+        return None  # Go: "value out of range"
+    return value
