@@ -6,8 +6,10 @@ The server core calls, once per request after the response is finished:
     log_access(server_logs, req, resp, duration_seconds, size=body_bytes_sent, bytes_read=n)
 
 `req` is our `caddy_py.http.request.Request` (the entry describes the *original* request from
-`req.raw`, plus `client_ip` from `req.vars["client_ip"]` and `user_id` from the
+`req.raw`, plus `client_ip` from `req.vars["client_ip"]` (else the peer) and `user_id` from the
 `{http.auth.user.id}` placeholder); `resp` is the aiohttp response (for status and headers).
+`size` counts body bytes only (not headers or chunk framing); for a `web.Response` it is
+taken from its body, so only streamed responses need it passed.
 Nothing is built when no configured log would take the entry. Honoured vars: `log_skip`
 (skip the entry), `access_logger_names` (the `log_name` directive), `unhandled` (msg "NOP").
 """
@@ -149,8 +151,7 @@ def _request_fields(req: "Request", log_credentials: bool) -> dict[str, Any]:
         ip = ip[1:-1]
     out: dict[str, Any] = {"remote_ip": ip, "remote_port": port}
     client_ip = req.vars.get("client_ip")
-    if isinstance(client_ip, str):
-        out["client_ip"] = client_ip
+    out["client_ip"] = client_ip if isinstance(client_ip, str) else ip  # Caddy always sets it
     out["proto"] = f"HTTP/{raw.version.major}.{raw.version.minor}"
     out["method"] = raw.method
     out["host"] = raw.host or ""
@@ -201,8 +202,8 @@ def log_access(server_logs: ServerLogs | None, req: "Request", resp: "web.Stream
     status = resp.status if resp is not None else 0
     level = logging.ERROR if status >= 500 else logging.INFO
     names = [n for n in server_logs.logger_names_for(req) if app.enabled(n, level)]
-    if size is None:
-        size = _response_size(resp)
+    if size is None or hasattr(resp, "body"):
+        size = _response_size(resp)  # a buffered body is counted exactly, without headers
     repl = req.replacer
     if repl is not None:
         repl.set("http.response.status", status)

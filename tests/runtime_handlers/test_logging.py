@@ -1,0 +1,170 @@
+"""Logging: access log entries written by a file writer (compared with the real caddy's), logger
+name routing with include/exclude, skip_hosts / logger_names, encoders and levels."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from caddy_py import logging as caddy_logging
+from caddy_py.logging import CustomLog, LoggingApp
+from caddy_py.logs.encoders import ConsoleEncoder, Duration, JSONEncoder, go_duration_string
+from caddy_py.logs.writers import StreamWriter
+from tests.runtime_core.conftest import respond
+from tests.runtime_core.diff import Pair
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture(autouse=True)
+def _restore_default_logs():
+    yield
+    caddy_logging.apply(None)
+
+
+def _config(port: int, log_file: Path, server_logs: dict[str, Any], routes: list[dict] | None = None,
+            logs: dict[str, Any] | None = None) -> dict[str, Any]:
+    routes = routes or [{"handle": [respond("hello", 201)]}]
+    return {
+        "admin": {"disabled": True},
+        "logging": {"logs": logs or {
+            "default": {"exclude": ["http.log.access.log0"], "writer": {"output": "discard"}},
+            "log0": {"writer": {"output": "file", "filename": str(log_file)}, "include": ["http.log.access.log0"]},
+        }},
+        "apps": {"http": {"servers": {"srv0": {"listen": [f"127.0.0.1:{port}"], "routes": routes,
+                                                "logs": server_logs}}}},
+    }
+
+
+async def _requests_then_barrier(port: int, reqs: list[tuple[str, str, dict[str, str], bytes]], host: str = "") -> None:
+    """Send `reqs` and one more over a single keep-alive connection: a server handles one request
+    of a connection at a time, so every entry but the barrier's is written once it answers."""
+    conn = aiohttp.TCPConnector(limit=1)
+    async with aiohttp.ClientSession(connector=conn) as s:
+        for method, path, headers, body in reqs + [("GET", "/barrier", {}, b"")]:
+            async with s.request(method, f"http://127.0.0.1:{port}{path}", headers=headers, data=body or None) as r:
+                await r.read()
+
+
+def _entries(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if '"/barrier"' not in line]
+
+
+REQS = [
+    ("GET", "/p?q=1", {"Cookie": "a=b", "X-Foo": "1", "Authorization": "Basic eDp5"}, b""),
+    ("POST", "/post", {"Content-Type": "text/plain"}, b"abc"),
+]
+
+
+def _comparable(e: dict[str, Any]) -> dict[str, Any]:
+    e = dict(e)
+    assert isinstance(e.pop("ts"), float) and isinstance(e.pop("duration"), float)
+    e["request"] = {k: v for k, v in e["request"].items() if k != "remote_port"}
+    e["request"]["host"] = e["request"]["host"].rsplit(":", 1)[0]  # each server has its own port
+    return e
+
+
+async def test_access_log_entries_match_caddy(caddy_bin, caddy_env, tmp_path):
+    def make(port: int) -> dict[str, Any]:
+        return _config(port, tmp_path / f"access-{port}.log", {"default_logger_name": "log0"})
+
+    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+        for port in pair.ports.values():
+            await _requests_then_barrier(port, REQS)
+        want = _entries(tmp_path / f"access-{pair.ports['caddy']}.log")
+        got = _entries(tmp_path / f"access-{pair.ports['py']}.log")
+    assert len(want) == len(got) == 2
+    for w, g in zip(want, got):
+        assert list(g) == list(w)  # same keys in the same order
+        assert _comparable(g) == _comparable(w)
+    assert got[0]["request"]["headers"]["Cookie"] == ["REDACTED"]
+    assert got[0]["logger"] == "http.log.access.log0" and got[0]["status"] == 201
+
+
+async def test_credentials_logger_names_and_skip_hosts(serve, tmp_path):
+    log_file = tmp_path / "a.log"
+    server_logs = {"default_logger_name": "log0", "should_log_credentials": True,
+                   "logger_names": {"mapped.test": ["log1"], "*.wild.test": "log0"},
+                   "skip_hosts": ["skipped.test"]}
+    logs = {"default": {"writer": {"output": "discard"}},
+            "log0": {"writer": {"output": "file", "filename": str(log_file)}, "include": ["http.log.access"]}}
+    s = await serve(_config(0, log_file, server_logs, logs=logs))
+    reqs = [("GET", "/cred", {"Cookie": "c=d"}, b""), ("GET", "/mapped", {"Host": "mapped.test"}, b""),
+            ("GET", "/skipped", {"Host": "skipped.test"}, b""), ("GET", "/wild", {"Host": "a.wild.test:80"}, b"")]
+    await _requests_then_barrier(s.port, reqs)
+    entries = {e["request"]["uri"]: e for e in _entries(log_file)}
+    assert entries["/cred"]["request"]["headers"]["Cookie"] == ["c=d"]
+    assert entries["/cred"]["logger"] == "http.log.access.log0"
+    assert entries["/mapped"]["logger"] == "http.log.access.log1"
+    assert entries["/wild"]["logger"] == "http.log.access.log0"
+    assert "/skipped" not in entries
+
+
+async def test_levels_and_excludes_decide_what_is_written(serve, tmp_path):
+    log_file = tmp_path / "errors.log"
+    logs = {"default": {"writer": {"output": "discard"}},
+            "errs": {"writer": {"output": "file", "filename": str(log_file)}, "level": "ERROR",
+                     "include": ["http.log.access"], "exclude": ["http.log.access.quiet"]}}
+    routes = [{"match": [{"path": ["/fail"]}], "handle": [respond("no", 503)]}, {"handle": [respond("ok")]}]
+    s = await serve(_config(0, log_file, {"default_logger_name": "loud",
+                                          "logger_names": {"quiet.test": "quiet"}}, routes, logs))
+    await _requests_then_barrier(s.port, [("GET", "/fine", {}, b""), ("GET", "/fail", {}, b""),
+                                          ("GET", "/fail", {"Host": "quiet.test"}, b"")])
+    entries = _entries(log_file)
+    assert [(e["level"], e["request"]["uri"], e["logger"]) for e in entries] == \
+        [("error", "/fail", "http.log.access.loud")]
+
+
+def test_namespace_rules_follow_caddy():
+    def allowed(include, exclude, name):
+        return CustomLog("t", StreamWriter("stderr"), JSONEncoder(), logging.INFO, include, exclude).allowed(name)
+
+    assert allowed([], [], "anything")
+    assert allowed(["http"], [], "http.log.access") and not allowed(["http"], [], "admin")
+    assert not allowed([], ["http.log.access"], "http.log.access.log0")
+    assert allowed([], ["http.log.access"], "http.handlers.x")
+    # the longer (more specific) prefix wins
+    assert allowed(["http.log.access.log0"], ["http.log"], "http.log.access.log0")
+    assert not allowed(["http"], ["http.log.access"], "http.log.access.log1")
+    assert not allowed([], ["*"], "tls")
+
+
+def test_include_exclude_must_nest():
+    with pytest.raises(ValueError, match="must not intersect"):
+        LoggingApp.from_json({"logs": {"x": {"include": ["a"], "exclude": ["a"]}}})
+    with pytest.raises(ValueError, match="check 'a' in include"):
+        LoggingApp.from_json({"logs": {"x": {"include": ["a"], "exclude": ["b"]}}})
+    with pytest.raises(ValueError, match="unrecognized log level: loud"):
+        LoggingApp.from_json({"logs": {"x": {"level": "loud"}}})
+    with pytest.raises(ValueError, match="caddy.logging.writers.net"):
+        LoggingApp.from_json({"logs": {"x": {"writer": {"output": "net"}}}})
+
+
+def test_encoders_use_zap_layouts():
+    ts = 1700000000.5
+    line = JSONEncoder().encode("info", ts, "http.x", "hi", {"d": Duration(0.0000125), "n": None, "l": ["a"]})
+    assert line == '{"level":"info","ts":1700000000.5,"logger":"http.x","msg":"hi","d":0.0000125,"n":null,"l":["a"]}\n'
+    custom = JSONEncoder({"message_key": "message", "time_format": "rfc3339", "duration_format": "ms"})
+    assert custom.encode("warn", ts, "", "m", {"d": Duration(0.25)}) == \
+        '{"level":"warn","ts":"2023-11-14T22:13:20Z","message":"m","d":250}\n'
+    console = ConsoleEncoder({"level_format": "upper"})
+    assert console.encode("error", ts, "tls", "bad", {"k": 1}) == "2023/11/14 22:13:20.500\tERROR\ttls\tbad\t{\"k\":1}\n"
+    assert go_duration_string(0.0015) == "1.5ms" and go_duration_string(125.5) == "2m5.5s"
+
+
+def test_file_writer_rolls_and_keeps_backups(tmp_path):
+    path = tmp_path / "roll.log"
+    caddy_logging.apply({"logs": {"default": {"writer": {"output": "discard"}},
+                                        "r": {"writer": {"output": "file", "filename": str(path), "roll_size_mb": 1,
+                                                         "roll_keep": 2, "roll_gzip": False}}}})
+    big = "x" * 4000
+    for i in range(800):  # ~3.2 MB through a 1 MB roll size
+        caddy_logging.log("roll.test", logging.INFO, big, i=i)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roll.log", "roll.log.1", "roll.log.2"]
+    assert path.stat().st_size <= 1024 * 1024
+    last = json.loads(path.read_text().splitlines()[-1])
+    assert (last["logger"], last["i"]) == ("roll.test", 799)

@@ -1,0 +1,102 @@
+"""HTTP metrics: scrape the `metrics` handler around a known workload and check the deltas."""
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from caddy_py.http.metrics import sanitize_code, sanitize_method
+from tests.runtime_core.conftest import respond
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def _config(metrics: dict, name: str) -> dict:
+    routes = [
+        {"match": [{"path": ["/metrics"]}], "handle": [{"handler": "metrics"}], "terminal": True},
+        {"match": [{"host": ["known.test"]}], "handle": [respond("known")], "terminal": True},
+        {"match": [{"path": ["/fail"]}], "handle": [{"handler": "error", "status_code": 502}], "terminal": True},
+        {"handle": [respond("x" * 300, 201)]},
+    ]
+    return {"admin": {"disabled": True},
+            "apps": {"http": {"metrics": metrics, "servers": {name: {"listen": ["127.0.0.1:0"], "routes": routes}}}}}
+
+
+async def _scrape(s, server: str) -> dict[tuple[str, tuple], float]:
+    _, headers, text = await s.get("/metrics")
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        for smp in fam.samples:
+            if smp.labels.get("server", server) == server:
+                out[(smp.name, tuple(sorted((k, v) for k, v in smp.labels.items() if k != "server")))] = smp.value
+    return out
+
+
+def _delta(before: dict, after: dict, name: str, **labels: str) -> float:
+    key = (name, tuple(sorted(labels.items())))
+    return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+async def test_requests_are_counted_per_route_handler(serve):
+    s = await serve(_config({}, "srv0"))
+    before = await _scrape(s, "srv0")
+    for _ in range(3):
+        assert (await s.get("/page"))[0] == 201
+    assert (await s.request("POST", "/page", data=b"abcd"))[0] == 201
+    assert (await s.get("/fail"))[0] == 502
+    after = await _scrape(s, "srv0")
+
+    d = lambda name, **kw: _delta(before, after, name, **kw)  # noqa: E731
+    assert d("caddy_http_requests_total", handler="static_response") == 4
+    assert d("caddy_http_requests_total", handler="error") == 1
+    assert d("caddy_http_request_errors_total", handler="error") == 1
+    assert d("caddy_http_request_duration_seconds_count", handler="static_response", code="201", method="GET") == 3
+    assert d("caddy_http_request_duration_seconds_count", handler="static_response", code="201", method="POST") == 1
+    assert d("caddy_http_request_duration_seconds_count", handler="error", code="502", method="GET") == 1
+    assert d("caddy_http_response_duration_seconds_count", handler="static_response", code="201", method="GET") == 3
+    # 300-byte bodies: above the 256 bucket, within 1024
+    size = dict(handler="static_response", code="201", method="GET")
+    assert d("caddy_http_response_size_bytes_sum", **size) == 900
+    assert d("caddy_http_response_size_bytes_bucket", le="256.0", **size) == 0
+    assert d("caddy_http_response_size_bytes_bucket", le="1024.0", **size) == 3
+    assert d("caddy_http_requests_in_flight", handler="static_response") == 0
+    # the scrape itself is counted under the metrics handler (previous scrape completed)
+    assert d("caddy_http_requests_total", handler="metrics") == 1
+
+
+async def test_per_host_labels_guard_cardinality(serve):
+    s = await serve(_config({"per_host": True}, "srv0"))
+    before = await _scrape(s, "srv0")
+    await s.get("/", headers={"Host": "known.test"})
+    await s.get("/", headers={"Host": "random.test"})
+    after = await _scrape(s, "srv0")
+    assert _delta(before, after, "caddy_http_requests_total", handler="static_response", host="known.test") == 1
+    assert _delta(before, after, "caddy_http_requests_total", handler="static_response", host="_other") == 1
+
+
+async def test_openmetrics_and_gzip_are_negotiated(serve):
+    s = await serve(_config({}, "srv0"))
+    await s.get("/page")
+    async with s.session.get(s.url("/metrics"), headers={"Accept": "application/openmetrics-text; version=1.0.0",
+                                                         "Accept-Encoding": "gzip"}, auto_decompress=False) as r:
+        body = gzip.decompress(await r.read()).decode()
+        assert r.headers["Content-Type"].startswith("application/openmetrics-text")
+    assert body.rstrip().endswith("# EOF")
+    assert "caddy_http_requests_total{" in body and "caddy_http_requests_created" not in body
+
+
+async def test_nothing_is_observed_without_the_metrics_option(serve):
+    cfg = _config({}, "srv0")
+    del cfg["apps"]["http"]["metrics"]
+    s = await serve(cfg)
+    before = await _scrape(s, "srv0")
+    await s.get("/page")
+    after = await _scrape(s, "srv0")
+    assert _delta(before, after, "caddy_http_requests_total", handler="static_response") == 0
+
+
+def test_label_sanitizing_matches_caddy():
+    assert [sanitize_code(c) for c in (0, 200, 404)] == ["200", "200", "404"]
+    assert [sanitize_method(m) for m in ("GET", "get", "Get", "PROPFIND")] == ["GET", "GET", "OTHER", "OTHER"]
