@@ -34,10 +34,14 @@ def _split_commas(d: Dispenser, what: str) -> list[str]:
 
 
 def _file_mode(s: str) -> int:
-    try:
-        return int(s, 8)
-    except ValueError:
-        raise GoValueError(f'strconv.ParseUint: parsing "{s}": invalid syntax') from None
+    """Caddy's parseFileMode: fmt's %04s zero-pads, then ParseUint(base 8, 32 bits)."""
+    padded = s.rjust(4, "0")
+    if not padded or any(c not in "01234567" for c in padded):
+        raise GoValueError(f'strconv.ParseUint: parsing "{padded}": invalid syntax')
+    mode = int(padded, 8)
+    if mode >= 1 << 32:
+        raise GoValueError(f'strconv.ParseUint: parsing "{padded}": value out of range')
+    return mode
 
 
 def _module_arg(d: Dispenser) -> str:
@@ -116,13 +120,10 @@ def parse_file_writer(d: Dispenser) -> dict:
         except GoValueError as e:
             raise d.err(f"parsing mode: {e}") from None
     if "mode" in fw:
-        fw["mode"] = _mode_json(fw["mode"])
+        mode = _file_mode(fw.pop("mode"))
+        if mode:
+            fw["mode"] = "%04o" % mode
     return fw
-
-
-def _mode_json(s: str) -> str:
-    """fileMode marshals as a zero-padded octal string."""
-    return "%04o" % _file_mode(s)
 
 
 @module_parser("caddy.logging.writers.net")

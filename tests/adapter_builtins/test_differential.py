@@ -10,11 +10,12 @@ import pytest
 from tests.adapter.oracle import caddy_adapt
 from tests.adapter.test_differential import _caddy_py
 from tests.adapter_builtins.cases_directives import DIRECTIVE_CASES
+from tests.adapter_builtins.cases_logging import LOGGING_CASES
 from tests.adapter_builtins.cases_options import OPTION_CASES
 from tests.adapter_builtins.cases_tlsapp import TLSAPP_CASES
 
 CASES = {**{f"dir_{k}": v for k, v in DIRECTIVE_CASES.items()}, **{f"opt_{k}": v for k, v in OPTION_CASES.items()},
-         **{f"tls_{k}": v for k, v in TLSAPP_CASES.items()}}
+         **{f"tls_{k}": v for k, v in TLSAPP_CASES.items()}, **{f"log_{k}": v for k, v in LOGGING_CASES.items()}}
 
 # Deprecation warnings reach the CLI only once the adapter's Setup opens zaplog.collecting(logs)
 # (the core's httptype.setup); until then they go to Python logging and these cases differ.
