@@ -1,0 +1,150 @@
+"""Directory listings for `browse`: JSON (Accept: application/json, same fields as Caddy),
+plain text (Accept: text/plain) or HTML (our own page, not Caddy's template)."""
+from __future__ import annotations
+
+import html
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+from .paths import file_hidden, sanitized_join
+
+SORTS = ("name", "namedirfirst", "size", "time")
+
+
+@dataclass
+class Item:
+    name: str
+    size: int
+    url: str
+    mod_time: float
+    mode: int
+    is_dir: bool
+    is_symlink: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "size": self.size, "url": self.url,
+                "mod_time": go_time(self.mod_time), "mode": go_file_mode(self.mode),
+                "is_dir": self.is_dir, "is_symlink": self.is_symlink}
+
+
+@dataclass
+class Listing:
+    name: str
+    path: str
+    can_go_up: bool
+    last_modified: float
+    items: list[Item] = field(default_factory=list)
+    num_dirs: int = 0
+    num_files: int = 0
+
+
+def go_time(ts: float) -> str:
+    """RFC 3339 with nanoseconds trimmed of trailing zeros, UTC ("Z"), as Go's time.Time JSON."""
+    dt = datetime.fromtimestamp(ts, timezone.utc)
+    frac = f"{int(round((ts % 1) * 1e9)):09d}".rstrip("0")
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{frac}" if frac else "") + "Z"
+
+
+def go_file_mode(mode: int) -> int:
+    """os.FileMode bits from a POSIX st_mode (dir, symlink, and the permission bits)."""
+    out = stat.S_IMODE(mode) & 0o777
+    if stat.S_ISDIR(mode):
+        out |= 1 << 31
+    if stat.S_ISLNK(mode):
+        out |= 1 << 27
+    return out
+
+
+def load(dir_path: str, root: str, url_path: str, hide: list[str], limit: int = 10000) -> Listing:
+    st = os.stat(dir_path)
+    from urllib.parse import unquote
+
+    name = os.path.basename(unquote(url_path).rstrip("/")) or "/"
+    listing = Listing(name, url_path, len(url_path) > 1, st.st_mtime)
+    with os.scandir(dir_path) as it:
+        entries = [e for _, e in zip(range(limit), it)]
+    for e in entries:
+        if file_hidden(e.name, hide):
+            continue
+        try:
+            info = e.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        listing.last_modified = max(listing.last_modified, info.st_mtime)
+        is_link = e.is_symlink()
+        size = info.st_size
+        is_dir = e.is_dir(follow_symlinks=False)
+        if is_link:
+            try:
+                target = os.stat(sanitized_join(root, url_path.rstrip("/") + "/" + e.name))
+                is_dir = stat.S_ISDIR(target.st_mode)
+                size = target.st_size
+            except OSError:
+                pass
+        shown = e.name + ("/" if is_dir else "")
+        if is_dir:
+            listing.num_dirs += 1
+        else:
+            listing.num_files += 1
+        listing.items.append(Item(shown, size, "./" + quote(e.name) + ("/" if is_dir else ""),
+                                  info.st_mtime, info.st_mode, is_dir, is_link))
+    return listing
+
+
+def sort_items(items: list[Item], sort: str, order: str) -> None:
+    rev = order == "desc"
+    if sort == "name":
+        items.sort(key=lambda i: i.name.lower(), reverse=rev)
+    elif sort == "namedirfirst":
+        items.sort(key=lambda i: i.name.lower(), reverse=rev)
+        items.sort(key=lambda i: not i.is_dir if not rev else i.is_dir, reverse=False)
+    elif sort == "size":
+        items.sort(key=lambda i: (not i.is_dir, i.size), reverse=rev)
+    elif sort == "time":
+        items.sort(key=lambda i: i.mod_time, reverse=rev)
+
+
+def render_json(listing: Listing) -> bytes:
+    return (json.dumps([i.to_json() for i in listing.items], separators=(",", ":"),
+                       ensure_ascii=False) + "\n").encode()
+
+
+def render_text(listing: Listing) -> bytes:
+    rows = [("Name", "Size", "Modified"), ("----", "----", "--------")]
+    for i in listing.items:
+        mod = datetime.fromtimestamp(i.mod_time, timezone.utc).strftime("%B %-d, %Y at %H:%M:%S")
+        rows.append((i.name, human_size(i.size), mod))
+    return "".join("\t".join(r) + "\n" for r in rows).encode()
+
+
+def human_size(n: int) -> str:
+    units = ["B", "kB", "MB", "GB", "TB", "PB"]
+    size, u = float(n), 0
+    while size >= 1000 and u < len(units) - 1:
+        size /= 1000
+        u += 1
+    return f"{int(size)} {units[u]}" if u == 0 else f"{size:.1f} {units[u]}"
+
+
+def render_html(listing: Listing) -> bytes:
+    esc = html.escape
+    rows = []
+    if listing.can_go_up:
+        rows.append('<tr><td><a href="..">Up</a></td><td></td><td></td></tr>')
+    for i in listing.items:
+        mod = datetime.fromtimestamp(i.mod_time, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        size = "&mdash;" if i.is_dir else esc(human_size(i.size))
+        rows.append(f'<tr><td><a href="{esc(i.url)}">{esc(i.name)}</a></td>'
+                    f"<td>{size}</td><td><time>{mod}</time></td></tr>")
+    title = esc(listing.name)
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>"
+            f"<body><h1>{esc(listing.path)}</h1><p>{listing.num_dirs} directories, "
+            f"{listing.num_files} files</p><table><thead><tr><th>Name</th><th>Size</th>"
+            f"<th>Modified</th></tr></thead><tbody>{''.join(rows)}</tbody></table></body></html>\n"
+            ).encode()
