@@ -39,6 +39,7 @@ from caddy_py.httpcaddyfile.matchers import parse_matcher_definitions
 from caddy_py.httpcaddyfile.registry import DIRECTIVES, GLOBAL_OPTIONS, ConfigValue
 from caddy_py.httpcaddyfile.routes import Route, Subroute, consolidate_routes, json_module_object
 from caddy_py.httpcaddyfile.shorthands import ShorthandReplacer
+from caddy_py.httpcaddyfile.zaplog import zap_warn
 
 SERVER_FIELDS = (
     "listen", "listener_wrappers", "packet_conn_wrappers", "read_timeout", "read_header_timeout",
@@ -92,9 +93,15 @@ def _block_view(sb: Any) -> BlockView:
 def setup(input_blocks: list[Any], options: dict[str, Any],
           logs: list[Any] | None = None) -> tuple[dict, list[CaddyWarning]]:
     """ServerType.Setup: the whole JSON config (as an ordered dict) plus warnings; what Caddy
-    logs through zap meanwhile goes to `logs` (ParseWarning objects)."""
+    logs through zap meanwhile (zaplog.zap_warn, from any parser) goes to `logs`."""
+    from caddy_py.httpcaddyfile.zaplog import collecting
+
+    with collecting(logs if logs is not None else []):
+        return _setup(input_blocks, options)
+
+
+def _setup(input_blocks: list[Any], options: dict[str, Any]) -> tuple[dict, list[CaddyWarning]]:
     warnings: list[CaddyWarning] = []
-    logs = logs if logs is not None else []
     gc = Counter()
     state: dict[str, Any] = {}
     set_directive_order(base_directive_order())
@@ -150,7 +157,7 @@ def setup(input_blocks: list[Any], options: dict[str, Any],
 
     sbmap = addrs.map_address_to_protocol_to_server_blocks(blocks, options)
     pairings = addrs.consolidate_addr_mappings(sbmap)
-    servers = servers_from_pairings(pairings, options, warnings, gc, logs)
+    servers = servers_from_pairings(pairings, options, warnings, gc)
 
     metrics = options.get("metrics")
     for srv in servers.values():
@@ -341,16 +348,8 @@ def _match_wildcard(host: str, name: str) -> bool:
     return all(n == "*" or n == h for h, n in zip(hl, nl))
 
 
-def _zap_warn(logs: list[Any] | None, message: str, **fields: Any) -> None:
-    from caddy_py.caddyfile.warnings import ParseWarning
-
-    if logs is not None:
-        logs.append(ParseWarning(message, "caddyfile", fields))
-
-
 def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, Any],
-                          warnings: list[CaddyWarning], gc: Counter,
-                          logs: list[Any] | None = None) -> dict[str, dict]:
+                          warnings: list[CaddyWarning], gc: Counter) -> dict[str, dict]:
     servers: dict[str, dict] = {}
     default_sni = options.get("default_sni") if isinstance(options.get("default_sni"), str) else ""
     fallback_sni = options.get("fallback_sni") if isinstance(options.get("fallback_sni"), str) else ""
@@ -386,8 +385,8 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
         for sb in p.server_blocks:
             for a in sb.parsed_keys:
                 if a.path:
-                    _zap_warn(logs, "Using a path in a site address is deprecated; please use the 'handle' "
-                                    "directive instead", address=str(a))
+                    zap_warn("Using a path in a site address is deprecated; please use the 'handle' "
+                                    "directive instead", "caddyfile", address=str(a))
         _sort_site_blocks(p.server_blocks)
 
         has_catch_all_policy = address_qualifies_for_tls = False
@@ -420,9 +419,9 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
             hosts = sb.hosts_from_keys(False)
             for h in hosts:
                 if h in ("0.0.0.0", "::"):
-                    _zap_warn(logs, "Site block has an unspecified IP address which only matches requests "
+                    zap_warn("Site block has an unspecified IP address which only matches requests "
                                     "having that Host header; you probably want the 'bind' directive to "
-                                    "configure the socket", address=h)
+                                    "configure the socket", "caddyfile", address=h)
             force_automated = set(hosts) if "tls.force_automate" in sb.pile else set()
 
             cp_vals = sb.pile.get("tls.connection_policy")
