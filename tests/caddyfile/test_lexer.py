@@ -155,3 +155,14 @@ def test_5000_line_caddyfile_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert len(blocks) == 500
     assert elapsed < 0.3, elapsed
+
+
+def test_grammar_ships_inside_the_package() -> None:
+    """A non-editable install only has package data: the package's copy must be the grammar."""
+    from importlib import resources
+    from pathlib import Path
+
+    shipped = resources.files("caddy_py.caddyfile").joinpath("caddyfile.lark").read_text("utf-8")
+    source = Path(__file__).resolve().parents[2] / "grammar" / "caddyfile.lark"
+    assert shipped == source.read_text("utf-8")
+    assert "WORD" in shipped
