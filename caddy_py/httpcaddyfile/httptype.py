@@ -625,10 +625,17 @@ def detect_conflicting_schemes(srv: dict, policies: list[dict], blocks: list[Ser
                 set_http(addr)
 
 
+def _go_v(v: Any) -> str:
+    """Go's %v for the strings and string slices in these messages."""
+    if isinstance(v, (list, tuple)):
+        return "[" + " ".join(_go_v(x) for x in v) + "]"
+    return str(v)
+
+
 def _merge_field_conflict(a: dict, b: dict, key: str, what: str) -> None:
     va, vb = a.get(key), b.get(key)
     if va and vb and va != vb:
-        raise CaddyfileError(f"two policies with same match criteria have conflicting {what}: {va} vs. {vb}")
+        raise CaddyfileError(f"two policies with same match criteria have conflicting {what}: {_go_v(va)} vs. {_go_v(vb)}")
 
 
 def consolidate_conn_policies(cps: list[dict]) -> list[dict]:
