@@ -78,7 +78,7 @@ def go_glob(pattern: str) -> list[str]:
             names = sorted(os.listdir(d))
         except OSError:
             continue
-        out.extend(os.path.join(d, n) for n in names if matcher.match(n))
+        out.extend(go_clean(os.path.join(d, n)) for n in names if matcher.match(n))
     return out
 
 
