@@ -13,6 +13,7 @@ from multidict import CIMultiDict
 from .encoders import Compressor
 
 _EMPTY_BODY_STATUSES = (204, 304)
+GO_BUFFER_BEFORE_CHUNKING = 2048  # net/http sets Content-Length when the body fits its buffer
 
 
 def has_vary(h: CIMultiDict[str], value: str) -> bool:
@@ -87,8 +88,17 @@ class EncodingWriter:
     async def write_eof(self, chunk: bytes = b"") -> None:
         data = bytes(chunk)
         if not self._decided:
-            size = len(data) if data else 0
-            await self._emit_headers(encode=self._big_enough(size) and self._should_encode())
+            encode = self._big_enough(len(data)) and self._should_encode()
+            if encode and data and not self._head:
+                # the whole body is here: like Go's server, a short result gets a Content-Length
+                comp = self._new()
+                out = comp.compress(data) + comp.finish()
+                if len(out) <= GO_BUFFER_BEFORE_CHUNKING:
+                    await self._emit_headers(encode=True, length=len(out))
+                    self._comp = None
+                    await self._inner.write_eof(out)
+                    return
+            await self._emit_headers(encode=encode)
         if self._comp is not None:
             data = (self._comp.compress(data) if data else b"") + self._comp.finish()
             self._comp = None
@@ -119,7 +129,7 @@ class EncodingWriter:
             return False
         return self._matches(self._status, h)
 
-    async def _emit_headers(self, encode: bool) -> None:
+    async def _emit_headers(self, encode: bool, length: int | None = None) -> None:
         self._decided = True
         h = self._headers
         assert h is not None
@@ -134,12 +144,19 @@ class EncodingWriter:
             etag = h.get("ETag", "")
             if etag and not etag.startswith("W/"):
                 h["ETag"] = etag.removesuffix('"') + f'-{self._name}"'
-            inner.length = None
-            if not self._head and self._status not in _EMPTY_BODY_STATUSES:
+            inner.length = length
+            if length is not None:
+                h["Content-Length"] = str(length)
+            elif not self._head and self._status not in _EMPTY_BODY_STATUSES:
                 inner.enable_chunking()
                 h["Transfer-Encoding"] = "chunked"
             if self._head:
-                self._comp = None  # HEAD: headers as if encoded, no body
+                # HEAD: headers as if encoded, no body; Go's server counts the encoder's
+                # empty-stream bytes it discards into a Content-Length
+                self._comp = None
+                empty = len(self._new().finish())
+                inner.length = None
+                h["Content-Length"] = str(empty)
         else:
             inner.length = self.length
             if self.chunked:

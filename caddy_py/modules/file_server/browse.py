@@ -22,13 +22,14 @@ class Item:
     size: int
     url: str
     mod_time: float
+    mod_time_ns: int
     mode: int
     is_dir: bool
     is_symlink: bool
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "size": self.size, "url": self.url,
-                "mod_time": go_time(self.mod_time), "mode": go_file_mode(self.mode),
+                "mod_time": go_time(self.mod_time_ns), "mode": go_file_mode(self.mode),
                 "is_dir": self.is_dir, "is_symlink": self.is_symlink}
 
 
@@ -43,10 +44,11 @@ class Listing:
     num_files: int = 0
 
 
-def go_time(ts: float) -> str:
+def go_time(ns: int) -> str:
     """RFC 3339 with nanoseconds trimmed of trailing zeros, UTC ("Z"), as Go's time.Time JSON."""
-    dt = datetime.fromtimestamp(ts, timezone.utc)
-    frac = f"{int(round((ts % 1) * 1e9)):09d}".rstrip("0")
+    secs, frac_ns = divmod(ns, 1_000_000_000)
+    dt = datetime.fromtimestamp(secs, timezone.utc)
+    frac = f"{frac_ns:09d}".rstrip("0")
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + (f".{frac}" if frac else "") + "Z"
 
 
@@ -92,7 +94,7 @@ def load(dir_path: str, root: str, url_path: str, hide: list[str], limit: int = 
         else:
             listing.num_files += 1
         listing.items.append(Item(shown, size, "./" + quote(e.name) + ("/" if is_dir else ""),
-                                  info.st_mtime, info.st_mode, is_dir, is_link))
+                                  info.st_mtime, info.st_mtime_ns, info.st_mode, is_dir, is_link))
     return listing
 
 

@@ -203,6 +203,9 @@ class FileServer:
         try:
             ranges = parse_ranges(range_header, size)
         except RangeError as e:
+            # Go's serveError: success-only headers do not belong on the error
+            hdrs = [(k, v) for k, v in hdrs
+                    if k not in ("Cache-Control", "Content-Encoding", "ETag", "Last-Modified")]
             if e.no_overlap:
                 hdrs.append(("Content-Range", f"bytes */{size}"))
             body = (str(e) + "\n").encode()
@@ -382,6 +385,10 @@ async def _stream(req: Request, status: int, hdrs: list[tuple[str, str]], fh: An
     if no_type:
         req.on_prepare.append(_drop_content_type)
     await resp.prepare(req.raw)
+    if req.method != "HEAD" and length <= CHUNK:
+        fh.seek(start)
+        await resp.write_eof(fh.read(length))  # one piece: an encoder can size it whole
+        return resp
     if req.method != "HEAD":
         fh.seek(start)
         left = length

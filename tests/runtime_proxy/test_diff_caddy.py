@@ -1,0 +1,234 @@
+"""Differential checks against the real `caddy run` for the behaviours in RUNTIME-NOTES 1-3, 10,
+12: the same JSON config served by both, the same requests, answers compared. Upstreams are
+real aiohttp servers in this process; what they saw is reported back in the response body."""
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from tests.runtime_core.diff import Pair, free_port
+
+from .test_proxy_basics import _dead_port
+
+pytestmark = pytest.mark.timeout(90)
+
+SEEN = ("Via", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Accept-Encoding",
+        "User-Agent", "Connection", "Te", "X-Drop", "Upgrade", "Content-Length", "Transfer-Encoding")
+
+
+def servers(routes_for: Callable[[int], list[dict[str, Any]]]) -> Callable[[int], dict[str, Any]]:
+    def make(port: int) -> dict[str, Any]:
+        return {"apps": {"http": {"servers": {"srv0": {"listen": [f"127.0.0.1:{port}"],
+                                                       "routes": routes_for(port)}}}}}
+    return make
+
+
+async def fetch(port: int, method: str, path: str, **kw: Any) -> tuple[int, dict[str, str], bytes]:
+    async with aiohttp.ClientSession(auto_decompress=False) as s:
+        async with s.request(method, f"http://127.0.0.1:{port}{path}", allow_redirects=False, **kw) as r:
+            body = await r.read()
+            return r.status, {k: ",".join(r.headers.getall(k)) for k in set(r.headers.keys())}, body
+
+
+def pick(headers: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    low = {k.lower(): v for k, v in headers.items()}
+    return {n: low[n.lower()] for n in names if n.lower() in low}
+
+
+async def both(pair: Pair, method: str, path: str, names: tuple[str, ...], **kw: Any):
+    out = []
+    for name in ("caddy", "py"):
+        try:
+            status, headers, body = await fetch(pair.ports[name], method, path, **kw)
+        except aiohttp.ClientError as e:
+            raise AssertionError(f"{name}: {method} {path} {kw}: {e}") from e
+        body = body.replace(str(pair.ports[name]).encode(), b"PORT")
+        out.append((status, pick(headers, names), body))
+    return out
+
+
+@pytest.fixture
+async def echo_port():
+    async def echo(request: web.Request) -> web.Response:
+        seen = {k: ",".join(request.headers.getall(k)) for k in SEEN if k in request.headers}
+        body = json.dumps({"method": request.method, "path": request.raw_path, "seen": seen,
+                           "body": (await request.read()).decode()}, sort_keys=True)
+        status = int(request.query.get("status", "200"))
+        return web.Response(text=body, status=status, headers={"Server": "up", "X-Up": "1"},
+                            content_type="application/json")
+
+    app = web.Application()
+    app.router.add_route("*", "/{t:.*}", echo)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    await runner.cleanup()
+
+
+async def test_forwarded_headers_via_and_server(caddy_bin, caddy_env, tmp_path, echo_port):
+    """RUNTIME-NOTES 1 (+ hop-by-hop removal, Go's Accept-Encoding: gzip, empty User-Agent)."""
+    routes = lambda port: [{"handle": [{"handler": "reverse_proxy",  # noqa: E731
+                                        "upstreams": [{"dial": f"127.0.0.1:{echo_port}"}]}]}]
+    names = ("Via", "Server", "X-Up", "Content-Type", "Content-Length")
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        for method, path, kw in [
+            ("GET", "/a?b=1", {"headers": {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https",
+                                          "X-Forwarded-Host": "evil", "Connection": "X-Drop",
+                                          "X-Drop": "1", "Te": "trailers, deflate"}}),
+            ("GET", "/plain", {"skip_auto_headers": ["User-Agent", "Accept-Encoding"]}),
+            ("POST", "/p", {"data": b"payload"}),
+            ("HEAD", "/h", {}),
+            ("GET", "/s?status=503", {}),
+        ]:
+            want, got = await both(pair, method, path, names, **kw)
+            assert got == want, f"{method} {path}"
+
+
+async def test_first_policy_dead_upstream_then_passive_state_shared(caddy_bin, caddy_env, tmp_path, echo_port):
+    """RUNTIME-NOTES 2 and 3: the first request 502s; the failure is seen by another route."""
+    dead = _dead_port()
+    passive = {"passive": {"fail_duration": "1m", "max_fails": 1}}
+
+    def routes(port: int) -> list[dict[str, Any]]:
+        pool = [{"dial": f"127.0.0.1:{dead}"}, {"dial": f"127.0.0.1:{echo_port}"}]
+        return [
+            {"match": [{"path": ["/one/*"]}], "handle": [{"handler": "reverse_proxy", "upstreams": pool,
+                                                         "load_balancing": {"selection_policy": {"policy": "first"}},
+                                                         "health_checks": passive}]},
+            {"match": [{"path": ["/two/*"]}], "handle": [{"handler": "reverse_proxy", "upstreams": pool[:1] + pool[1:],
+                                                         "load_balancing": {"selection_policy": {"policy": "first"}},
+                                                         "health_checks": passive}]},
+            {"match": [{"path": ["/retry/*"]}], "handle": [{"handler": "reverse_proxy",
+                                                           "upstreams": [{"dial": f"127.0.0.1:{_dead_port()}"}],
+                                                           "load_balancing": {"retries": 2}}]},
+        ]
+
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        for path in ("/one/x", "/two/x", "/one/x", "/retry/x"):
+            want, got = await both(pair, "GET", path, ("Content-Length",))
+            assert got[0] == want[0], path
+
+
+async def test_encode_and_file_server_notes(caddy_bin, caddy_env, tmp_path):
+    """RUNTIME-NOTES 10: ETag suffix, Vary on every file response, 405 + Allow, /index.html."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text("<p>" + "home " * 200 + "</p>")
+    (root / "style.css").write_text("body{color:red}" * 100)
+    (root / "style.css.gz").write_bytes(gzip.compress(b"body{color:red}" * 100))
+    (root / "app.js").write_text("console.log(1);" * 100)
+    (root / "small.txt").write_text("tiny")
+    (root / "sub").mkdir()
+    (root / "sub" / "f.txt").write_text("f")
+
+    def routes(port: int) -> list[dict[str, Any]]:
+        return [
+            {"match": [{"path": ["/enc/*"]}], "handle": [
+                {"handler": "rewrite", "strip_path_prefix": "/enc"},
+                {"handler": "encode", "encodings": {"gzip": {}, "zstd": {}}, "prefer": ["zstd", "gzip"]},
+                {"handler": "file_server", "root": str(root)}]},
+            {"handle": [{"handler": "file_server", "root": str(root), "browse": {},
+                         "precompressed": {"gzip": {}}, "precompressed_order": ["gzip"]}]},
+        ]
+
+    names = ("Content-Type", "Content-Encoding", "Vary", "Allow", "ETag", "Last-Modified",
+             "Location", "Accept-Ranges", "Content-Range", "Content-Length", "Server")
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        etag = (await fetch(pair.ports["caddy"], "GET", "/style.css"))[1]["Etag"]
+        cases = [
+            ("GET", "/index.html", {}), ("GET", "/", {}), ("GET", "/sub", {}), ("GET", "/small.txt/", {}),
+            ("GET", "/style.css", {"headers": {"Accept-Encoding": "gzip"}}),
+            ("GET", "/style.css", {"headers": {"Accept-Encoding": "identity"}}),
+            ("GET", "/style.css", {"headers": {"If-None-Match": etag}}),
+            # (with gzip accepted, caddy's 405 keeps the sidecar's Content-Length and no body)
+            ("POST", "/style.css", {"data": b"x", "headers": {"Accept-Encoding": "identity"}}),
+            ("PUT", "/missing", {}),
+            ("GET", "/style.css", {"headers": {"Range": "bytes=3-9"}}),
+            ("GET", "/style.css", {"headers": {"Range": "bytes=9999-"}}),
+            ("GET", "/../../etc/passwd", {}), ("GET", "/%2e%2e/%2e%2e/etc/passwd", {}),
+            ("GET", "/enc/app.js", {"headers": {"Accept-Encoding": "gzip"}}),
+            ("GET", "/enc/app.js", {"headers": {"Accept-Encoding": "gzip, zstd"}}),
+            ("GET", "/enc/small.txt", {"headers": {"Accept-Encoding": "gzip"}}),
+            ("HEAD", "/enc/app.js", {"headers": {"Accept-Encoding": "gzip"}}),
+        ]
+        for method, path, kw in cases:
+            want, got = await both(pair, method, path, names, **kw)
+            if "Content-Encoding" in want[1] and want[1]["Content-Encoding"] != "gzip" or path.startswith("/enc/") and method == "GET":
+                # dynamically compressed bytes differ between implementations: compare decoded
+                want, got = _decoded(want), _decoded(got)
+            assert got == want, f"{method} {path} {kw}"
+        # browse JSON: same items
+        want = (await fetch(pair.ports["caddy"], "GET", "/sub/", headers={"Accept": "application/json"}))
+        got = (await fetch(pair.ports["py"], "GET", "/sub/", headers={"Accept": "application/json"}))
+        assert json.loads(got[2]) == json.loads(want[2])
+        assert got[1]["Content-Type"] == want[1]["Content-Type"]
+
+
+def _decoded(answer):
+    import zstandard
+
+    status, headers, body = answer
+    enc = headers.get("Content-Encoding")
+    if "Content-Length" in headers:  # compressors differ in bytes, not in whether it is sized
+        headers = {**headers, "Content-Length": "set"}
+    if enc == "gzip" and body:
+        body = gzip.decompress(body)
+    elif enc == "zstd" and body:
+        body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+    return status, headers, body
+
+
+async def test_request_body_limit_gives_413_through_the_proxy(caddy_bin, caddy_env, tmp_path, echo_port):
+    """RUNTIME-NOTES 12."""
+    def routes(port: int) -> list[dict[str, Any]]:
+        return [{"handle": [{"handler": "request_body", "max_size": 10},
+                            {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{echo_port}"}]}]}]
+
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        for data in (b"short", b"x" * 100):
+            want, got = await both(pair, "POST", "/", ("Content-Length",), data=data)
+            assert got[0] == want[0], data
+
+
+async def test_websocket_close_codes_match(caddy_bin, caddy_env, tmp_path):
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for msg in ws:
+            if msg.data == "close":
+                await ws.close(code=4002, message=b"upstream says bye")
+                break
+            await ws.send_str("echo " + msg.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", ws_handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    up = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    routes = lambda port: [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]}]  # noqa: E731
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+            results = []
+            for name in ("caddy", "py"):
+                async with aiohttp.ClientSession() as s:
+                    async with s.ws_connect(f"http://127.0.0.1:{pair.ports[name]}/ws") as ws:
+                        await ws.send_str("hi")
+                        first = (await asyncio.wait_for(ws.receive(), 5)).data
+                        await ws.send_str("close")
+                        msg = await asyncio.wait_for(ws.receive(), 5)
+                        results.append((first, msg.type, msg.data, msg.extra))
+            assert results[1] == results[0]
+    finally:
+        await runner.cleanup()
