@@ -15,6 +15,7 @@ from caddy_py.httpcaddyfile.directives import (
     parse_segment_as_config,
     parse_segment_as_subroute,
 )
+from caddy_py.httpcaddyfile.gorepr import go_value
 from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, parse_float
 from caddy_py.httpcaddyfile.logging import CustomLog, NamedCustomLog, parse_log_block
 from caddy_py.httpcaddyfile.registry import ConfigValue, directive, handler_directive
@@ -238,10 +239,11 @@ def parse_error(h: Helper) -> dict:
 def parse_route(h: Helper) -> Subroute:
     results = parse_segment_as_config(h)
     for r in results:
-        if not isinstance(r.value, (Route, Subroute)):
+        # Go accepts only Route and Subroute values; handle_errors' *Subroute is not one of them
+        if r.cls != "route" or not isinstance(r.value, (Route, Subroute)):
             raise h.err(
                 f"{r.directive} directive returned something other than an HTTP route or subroute: "
-                f"{r.value!r} (only handler directives can be used in routes)"
+                f"{go_value(r.value)} (only handler directives can be used in routes)"
             )
     return build_subroute(results, h.group_counter, False)
 

@@ -17,18 +17,7 @@ from tests.adapter_builtins.cases_tlsapp import TLSAPP_CASES
 CASES = {**{f"dir_{k}": v for k, v in DIRECTIVE_CASES.items()}, **{f"opt_{k}": v for k, v in OPTION_CASES.items()},
          **{f"tls_{k}": v for k, v in TLSAPP_CASES.items()}, **{f"log_{k}": v for k, v in LOGGING_CASES.items()}}
 
-# Deprecation warnings reach the CLI only once the adapter's Setup opens zaplog.collecting(logs)
-# (the core's httptype.setup); until then they go to Python logging and these cases differ.
-NEEDS_ZAPLOG_SCOPE = {"dir_skip_log_deprecated", "dir_tls_client_auth_deprecated", "opt_servers_metrics_deprecated"}
-
-
-def _marks(name: str) -> list:
-    if name in NEEDS_ZAPLOG_SCOPE:
-        return [pytest.mark.xfail(reason="httptype.setup must open zaplog.collecting(logs)", strict=False)]
-    return []
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_marks(n)) for n in sorted(CASES)])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
     (tmp_path / "Caddyfile").write_text(CASES[name])
     want = caddy_adapt(caddy_bin, tmp_path, env=caddy_env)
