@@ -86,6 +86,21 @@ class CaddyRequestHandler(RequestHandler):
 
     caddy_hijacked = False
 
+    async def graceful_close(self, grace: float | None) -> None:
+        """Go's Server.Shutdown for one connection: an idle keep-alive connection closes now;
+        a busy one closes after its current response; a brand-new one (nothing received yet)
+        may still send its first request, which is answered (with the server marked
+        shutting down, that response closes the connection). After `grace` seconds, force."""
+        if self._request_count > 0 and not self._request_in_progress and not self._messages:
+            self.close()
+        task = self._task_handler
+        if task is None or task.done():
+            return
+        done, _ = await asyncio.wait({task}, timeout=grace)
+        if not done:
+            self.force_close()
+            task.cancel()
+
     def handle_error(self, request: web.BaseRequest, status: int = 500,
                      exc: BaseException | None = None, message: str | None = None) -> web.StreamResponse:
         if isinstance(exc, LineTooLong):

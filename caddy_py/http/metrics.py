@@ -1,8 +1,9 @@
 """Caddy's HTTP metrics (prometheus-client), enabled by `apps.http.metrics`.
 
-One registry (`REGISTRY`, also `registry_for(ctx)`) holds process metrics, Caddy's admin and
-config-reload metrics and the HTTP metrics below; the `metrics` handler and the admin `/metrics`
-endpoint both render it with `exposition(registry, accept, accept_encoding)`.
+One registry (`REGISTRY` = prometheus-client's default, also `registry_for(ctx)`) holds process
+metrics, Caddy's admin and config-reload metrics, the HTTP metrics below and other modules'
+metrics; the `metrics` handler and the admin `/metrics` endpoint both render it
+(`exposition(registry, accept, accept_encoding)` negotiates OpenMetrics and gzip).
 
 Caddy instruments each matched *top-level* route once (named `handler` after the module of the
 route's first handler), timing the rest of the chain. For the server core, after provisioning:
@@ -19,9 +20,9 @@ import gzip
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.exposition import choose_encoder
-from prometheus_client.process_collector import ProcessCollector
 
 from caddy_py.http.handler import HandlerError
 
@@ -47,7 +48,6 @@ CONFIG_SUCCESS = Gauge("caddy_config_last_reload_successful",
                        "Whether the last configuration reload attempt was successful.", registry=None)
 CONFIG_SUCCESS_TIME = Gauge("caddy_config_last_reload_success_timestamp_seconds",
                             "Timestamp of the last successful configuration reload.", registry=None)
-_PROCESS = ProcessCollector(registry=None)
 
 
 def sanitize_code(status: int) -> str:
@@ -65,8 +65,10 @@ def config_reloaded(ok: bool) -> None:
         CONFIG_SUCCESS_TIME.set(time.time())
 
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-for _c in (_PROCESS, ADMIN_REQUESTS, ADMIN_ERRORS, CONFIG_SUCCESS, CONFIG_SUCCESS_TIME):
+# prometheus-client's default registry (it already carries the process collector), shared with
+# the other modules that register there (websocket_notifier) and with the admin `/metrics`
+REGISTRY = prometheus_client.REGISTRY
+for _c in (ADMIN_REQUESTS, ADMIN_ERRORS, CONFIG_SUCCESS, CONFIG_SUCCESS_TIME):
     REGISTRY.register(_c)
 
 

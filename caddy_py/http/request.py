@@ -29,7 +29,7 @@ class Request:
         self.raw = raw
         self.method: str = raw.method
         self.path: str = raw.raw_path.split("?", 1)[0]  # escaped path, as in the request line
-        self.raw_query: str = raw.query_string
+        self.raw_query: str = raw.raw_path.partition("?")[2]  # as sent (aiohttp's query_string is decoded)
         self.headers: CIMultiDict[str] = CIMultiDict(raw.headers)
         self.host: str = raw.host
         self.scheme: str = raw.scheme

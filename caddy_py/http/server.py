@@ -107,7 +107,7 @@ class HTTPServer:
             return
         conns = [c for c in self.aio.connections if not getattr(c, "caddy_hijacked", False)]
         if conns:
-            await asyncio.gather(*(c.shutdown(grace) for c in conns), return_exceptions=True)
+            await asyncio.gather(*(c.graceful_close(grace) for c in conns), return_exceptions=True)
 
     # -- requests --------------------------------------------------------------------------
     async def handle(self, raw: web.BaseRequest) -> web.StreamResponse:
@@ -131,6 +131,8 @@ class HTTPServer:
         for k in [k for k in req.headers if "_" in k or "." in k]:
             del req.headers[k]
         resp = await self._serve(req)
+        if self.shutting_down:
+            resp.force_close()  # this connection ends with this response
         if self.log_access is not None or self.observers:
             # send it now (aiohttp's own prepare/write_eof become no-ops) to log the outcome
             try:
