@@ -1,6 +1,6 @@
 """Loggers in the Caddyfile: the `log` block body shared by the directive and the global option
-(Caddy's parseLogHelper, builtins.go) and the logging app the adapter builds from them (the
-custom-log part of Caddy's httptype.go Setup, exposed here as `build_logging`).
+(Caddy's parseLogHelper, builtins.go) and the values it yields. The logging app is assembled
+from these by the adapter's Setup (httptype.py), where Caddy has that code too.
 """
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from typing import Any
 from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, parse_duration
 from caddy_py.httpcaddyfile.modparsers import module_name, unmarshal_module
 from caddy_py.httpcaddyfile.routes import json_module_object
-
-DEFAULT_LOGGER_NAME = "default"
-
 
 @dataclass
 class LogSampling:
@@ -170,56 +167,3 @@ def parse_log_block(h: Any, as_global: bool) -> tuple[CustomLog, list[str], bool
         else:
             raise h.err(f"unrecognized subdirective: {sub}")
     return cl, hostnames, no_hostname
-
-
-def collect_custom_logs(options: dict[str, Any], pairings: list[Any]) -> list[NamedCustomLog]:
-    """Every named custom log: global `log` options, the debug default, then the sites' logs;
-    with `debug`, a log without a level gets DEBUG."""
-    logs: list[NamedCustomLog] = []
-    has_default = False
-    debug = "debug" in options
-
-    def add(ncl: NamedCustomLog) -> None:
-        nonlocal has_default
-        if not ncl.name:
-            return
-        if ncl.name == DEFAULT_LOGGER_NAME:
-            has_default = True
-        if debug and ncl.log is not None and not ncl.log.level:
-            ncl.log.level = "DEBUG"
-        logs.append(ncl)
-
-    for cv in options.get("log") or []:
-        add(cv.value)
-    if not has_default and debug:
-        logs.append(NamedCustomLog(name=DEFAULT_LOGGER_NAME, log=CustomLog(level="DEBUG")))
-    for p in pairings:
-        for sb in p.server_blocks:
-            for cv in sb.pile.get("custom_log", []):
-                add(cv.value)
-    return logs
-
-
-def build_logging(custom_logs: list[NamedCustomLog]) -> dict | None:
-    """The config's "logging" object ({"logs": {...}}), or None when there is nothing to say.
-    Access logs sent elsewhere are excluded from the default log, as Caddy does."""
-    if not custom_logs:
-        return None
-    logs: dict[str, CustomLog] = {}
-    for ncl in custom_logs:
-        if ncl.name == DEFAULT_LOGGER_NAME and ncl.log is not None:
-            logs[DEFAULT_LOGGER_NAME] = ncl.log
-            break
-    for ncl in custom_logs:
-        if ncl.log is None or ncl.name == DEFAULT_LOGGER_NAME:
-            continue
-        if ncl.name:
-            logs[ncl.name] = ncl.log
-        if ncl.log.include:
-            default = logs.get(DEFAULT_LOGGER_NAME)
-            if default is None:
-                default = logs[DEFAULT_LOGGER_NAME] = CustomLog()
-            default.exclude = sorted(set(default.exclude + ncl.log.include))
-    if not logs:
-        return None
-    return {"logs": {name: logs[name].to_json() for name in sorted(logs)}}
