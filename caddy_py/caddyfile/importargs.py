@@ -3,7 +3,9 @@ plus the one Replacer behaviour imports rely on: ReplaceKnown over an args-only 
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Any, Callable
+
+from caddy_py.replacer import PlaceholderError, Replacer
 
 from .token import Token
 from .warnings import WarningSink
@@ -61,24 +63,29 @@ def parse_variadic(token: Token, arg_count: int, sink: WarningSink) -> tuple[boo
 
 
 def args_lookup(args: list[str], sink: WarningSink) -> Callable[[str], str | None]:
-    """The value of a placeholder key (`args[0]`, `args.0`) or None when it is not one we know."""
+    """The value of a placeholder key (`args[0]`, deprecated `args.0`), or None when it is not
+    one we know (then the placeholder stays as written)."""
+
+    def index(raw: str, shown: str) -> int | None:
+        value = go_atoi(raw)
+        if value is None:
+            sink.warn(f"Placeholder {shown} has an invalid index", "caddyfile")
+            return None
+        if value >= len(args) or value < 0:
+            sink.warn(f"Placeholder {shown} index is out of bounds, only {len(args)} argument(s) exist", "caddyfile")
+            return None
+        return value
 
     def lookup(key: str) -> str | None:
-        if key.startswith("args."):
+        if key.startswith("args.") and len(key) > len("args."):
             raw = key[len("args."):]
             if "\n" in raw:  # Go's `.` stops at a newline: then it is not our placeholder
                 return None
-            if raw:
-                value = go_atoi(raw)
-                if value is None:
-                    sink.warn(f"Placeholder {{args.{raw}}} has an invalid index", "caddyfile")
-                    return None
-                if value >= len(args) or value < 0:
-                    sink.warn(f"Placeholder {{args.{raw}}} index is out of bounds, only {len(args)} argument(s) exist",
-                              "caddyfile")
-                    return None
-                sink.warn(f"Placeholder {{args.{raw}}} deprecated, use {{args[{raw}]}} instead", "caddyfile")
-                return args[value]
+            i = index(raw, f"{{args.{raw}}}")
+            if i is None:
+                return None
+            sink.warn(f"Placeholder {{args.{raw}}} deprecated, use {{args[{raw}]}} instead", "caddyfile")
+            return args[i]
         if key.startswith("args[") and key.endswith("]") and len(key) > len("args[]"):
             raw = key[len("args["): -1]
             if "\n" in raw:
@@ -86,66 +93,31 @@ def args_lookup(args: list[str], sink: WarningSink) -> Callable[[str], str | Non
             if ":" in raw:
                 sink.warn(f"Variadic placeholder {{args[{raw}]}} must be a token on its own", "caddyfile")
                 return None
-            value = go_atoi(raw)
-            if value is None:
-                sink.warn(f"Placeholder {{args[{raw}]}} has an invalid index", "caddyfile")
-                return None
-            if value >= len(args) or value < 0:
-                sink.warn(f"Placeholder {{args[{raw}]}} index is out of bounds, only {len(args)} argument(s) exist",
-                          "caddyfile")
-                return None
-            return args[value]
+            i = index(raw, f"{{args[{raw}]}}")
+            return None if i is None else args[i]
         return None
 
     return lookup
 
 
+class _ArgsReplacer(Replacer):
+    """Caddy's NewEmptyReplacer plus the args mapping: no global placeholders ({env.*} etc.)."""
+
+    __slots__ = ("lookup",)
+
+    def __init__(self, lookup: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.lookup = lookup
+
+    def get(self, key: str) -> tuple[Any, bool]:
+        value = self.lookup(key)
+        return value, value is not None
+
+
 def replace_known(text: str, lookup: Callable[[str], str | None]) -> str:
-    """caddy.Replacer.ReplaceKnown with empty="": known placeholders are substituted, unknown
+    """Replacer.ReplaceKnown(text, "") over the args: known placeholders are substituted, unknown
     ones stay; as a side effect every `\\{` and `\\}` loses its backslash."""
-    if "{" not in text and "}" not in text:
-        return text
-    out: list[str] = []
-    last = 0
-    unclosed = 0
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        if i > 0 and text[i - 1] == "\\" and (ch == "}" or ch == "{"):
-            out.append(text[last: i - 1])
-            last = i
-            i += 1
-            continue
-        if ch != "{":
-            i += 1
-            continue
-        if unclosed > 100:
-            return ""  # Go's "too many unclosed placeholders": ReplaceKnown drops the error
-        end = text.find("}", i)
-        if end < 0:
-            unclosed += 1
-            i += 1
-            continue
-        skip = False
-        while 0 < end < n - 1 and text[end - 1] == "\\":
-            nxt = text.find("}", end + 1)
-            if nxt < 0:
-                unclosed += 1
-                skip = True
-                break
-            end = nxt
-        if skip:
-            i += 1
-            continue
-        out.append(text[last:i])
-        value = lookup(text[i + 1: end])
-        if value is None:
-            last = i
-            i += 1
-            continue
-        out.append(value)
-        i = end + 1
-        last = i
-    out.append(text[last:])
-    return "".join(out)
+    try:
+        return _ArgsReplacer(lookup).replace_known(text)
+    except PlaceholderError:
+        return ""  # "too many unclosed placeholders": ReplaceKnown drops the error, output is ""
