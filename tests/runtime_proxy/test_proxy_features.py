@@ -1,0 +1,223 @@
+"""reverse_proxy features beyond the basics: handle_response routes with copy_response(_headers),
+upstream placeholders, rewrite, buffering, keep-alive off, unix sockets, dynamic upstreams,
+retry_match, and closing WebSocket tunnels when the config is unloaded."""
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from .test_balancing import named
+
+
+def rp(port: int, **extra: object) -> dict:
+    return {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{port}"}], **extra}
+
+
+async def test_handle_response_routes_copy_response_and_headers(site, upstream, client):
+    async def up(request: web.Request) -> web.Response:
+        code = int(request.query.get("s", "200"))
+        return web.Response(text=f"upstream {code}", status=code,
+                            headers={"X-Keep": "k", "X-Other": "o"})
+
+    port = await upstream(up)
+    s = await site([rp(port, handle_response=[
+        {"match": {"status_code": [4]}, "routes": [{"handle": [
+            {"handler": "copy_response_headers", "include": ["X-Keep"]},
+            {"handler": "static_response", "status_code": 200,
+             "body": "handled {http.reverse_proxy.status_code} {http.reverse_proxy.header.X-Other}"},
+        ]}]},
+        {"match": {"status_code": [503]}, "routes": [{"handle": [
+            {"handler": "copy_response", "status_code": 502}]}]},
+    ])])
+    async with client.get(s.url + "/?s=404") as r:
+        assert r.status == 200
+        assert await r.text() == "handled 404 o"
+        assert r.headers["X-Keep"] == "k" and "X-Other" not in r.headers
+    async with client.get(s.url + "/?s=503") as r:
+        assert r.status == 502 and await r.text() == "upstream 503"
+        assert r.headers["X-Other"] == "o"
+    async with client.get(s.url + "/?s=200") as r:
+        assert r.status == 200 and await r.text() == "upstream 200"
+
+
+async def test_upstream_placeholders_in_response_headers(site, upstream, client):
+    port = await upstream(named("x"))
+    s = await site([rp(port, headers={"response": {"set": {
+        "X-Upstream": ["{http.reverse_proxy.upstream.hostport}"],
+        "X-Port": ["{http.reverse_proxy.upstream.port}"]}}})])
+    async with client.get(s.url) as r:
+        assert r.headers["X-Upstream"] == f"127.0.0.1:{port}"
+        assert r.headers["X-Port"] == str(port)
+
+
+async def test_response_header_ops_require(site, upstream, client):
+    async def up(request: web.Request) -> web.Response:
+        return web.Response(text="x", status=int(request.query.get("s", "200")))
+
+    port = await upstream(up)
+    s = await site([rp(port, headers={"response": {"set": {"X-Err": ["yes"]},
+                                                   "require": {"status_code": [5]}}})])
+    async with client.get(s.url + "/?s=500") as r:
+        assert r.headers.get("X-Err") == "yes"
+    async with client.get(s.url + "/?s=200") as r:
+        assert "X-Err" not in r.headers
+
+
+async def test_rewrite_of_the_upstream_request(site, upstream, client):
+    seen: list[tuple[str, str, bytes]] = []
+
+    async def up(request: web.Request) -> web.Response:
+        seen.append((request.method, request.raw_path, await request.read()))
+        return web.Response(text="ok")
+
+    port = await upstream(up)
+    s = await site([rp(port, rewrite={"method": "GET", "uri": "/check{http.request.uri.path}?orig=1"})])
+    async with client.post(s.url + "/p/q?x=1", data=b"body") as r:
+        assert r.status == 200
+    assert seen == [("GET", "/check/p/q?orig=1", b"")]
+
+
+async def test_request_and_response_buffers(site, upstream, client):
+    seen: list[str | None] = []
+
+    async def up(request: web.Request) -> web.StreamResponse:
+        seen.append(request.headers.get("Content-Length"))
+        await request.read()
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        await resp.write(b"a" * 10)
+        await resp.write(b"b" * 10)
+        await resp.write_eof()
+        return resp
+
+    port = await upstream(up)
+    s = await site([rp(port, request_buffers=1024, response_buffers=1024)])
+
+    async def gen():
+        yield b"chunk1"
+        yield b"chunk2"
+
+    async with client.post(s.url, data=gen()) as r:
+        assert r.headers.get("Content-Length") == "20"
+        assert await r.read() == b"a" * 10 + b"b" * 10
+    assert seen == ["12"]
+
+
+async def test_chunked_upload_is_streamed_upstream(site, upstream, client):
+    got: list[bytes] = []
+
+    async def up(request: web.Request) -> web.Response:
+        got.append(await request.read())
+        return web.Response(text="ok")
+
+    port = await upstream(up)
+    s = await site([rp(port)])
+
+    async def gen():
+        for i in range(5):
+            yield f"part{i};".encode()
+
+    async with client.post(s.url, data=gen()) as r:
+        assert r.status == 200
+    assert got == [b"part0;part1;part2;part3;part4;"]
+
+
+async def test_keepalive_off_uses_a_new_connection_each_time(site, upstream, client):
+    peers: list[int] = []
+
+    async def up(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername")[1])  # type: ignore[union-attr]
+        return web.Response(text="ok")
+
+    port = await upstream(up)
+    off = await site([rp(port, transport={"protocol": "http", "keep_alive": {"enabled": False}})])
+    for _ in range(3):
+        async with client.get(off.url) as r:
+            await r.read()
+    assert len(set(peers)) == 3
+    peers.clear()
+    on = await site([rp(port)])
+    for _ in range(3):
+        async with client.get(on.url) as r:
+            await r.read()
+    assert len(set(peers)) == 1
+
+
+async def test_unix_socket_upstream(site, client, tmp_path: Path):
+    path = str(tmp_path / "up.sock")
+    app = web.Application()
+    app.router.add_get("/", named("over unix"))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.UnixSite(runner, path).start()
+    try:
+        s = await site([{"handler": "reverse_proxy", "upstreams": [{"dial": f"unix/{path}"}]}])
+        async with client.get(s.url) as r:
+            assert await r.text() == "over unix"
+    finally:
+        await runner.cleanup()
+
+
+async def test_dynamic_a_upstreams(site, upstream, client):
+    port = await upstream(named("dyn"))
+    s = await site([{"handler": "reverse_proxy", "dynamic_upstreams": {
+        "source": "a", "name": "localhost", "port": str(port), "versions": {"ipv4": True}}}])
+    async with client.get(s.url) as r:
+        assert await r.text() == "dyn"
+    m = await site([{"handler": "reverse_proxy", "dynamic_upstreams": {"source": "multi", "sources": [
+        {"source": "srv", "name": "_http._tcp.invalid"},
+        {"source": "a", "name": "127.0.0.1", "port": str(port)}]}}])
+    async with client.get(m.url) as r:
+        assert await r.text() == "dyn"
+
+
+async def test_retry_match_allows_retrying_a_post(site, upstream, client):
+    calls: list[str] = []
+
+    async def hangup(request: web.Request) -> web.Response:
+        calls.append(request.method)
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
+
+    bad = await upstream(hangup)
+    good = await upstream(named("good"))
+    s = await site([{"handler": "reverse_proxy",
+                     "upstreams": [{"dial": f"127.0.0.1:{bad}"}, {"dial": f"127.0.0.1:{good}"}],
+                     "load_balancing": {"selection_policy": {"policy": "round_robin"}, "retries": 1,
+                                        "retry_match": [{"method": ["PUT"]}]},
+                     "request_buffers": 4096}])
+    # round_robin starts at the second upstream: make the first attempt hit `bad`
+    async with client.get(s.url) as r:
+        assert await r.text() == "good"
+    async with client.put(s.url, data=b"x") as r:
+        assert r.status == 200 and await r.text() == "good"
+    assert set(calls) == {"PUT"}  # (aiohttp itself may resend an idempotent PUT once)
+
+
+async def test_unloading_the_config_closes_websockets_with_1001(site, upstream, client):
+    upstream_closed = asyncio.Event()
+    codes: list[int | None] = []
+
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for _ in ws:
+            pass
+        codes.append(ws.close_code)
+        upstream_closed.set()
+        return ws
+
+    port = await upstream(ws_handler)
+    s = await site([rp(port)])
+    async with client.ws_connect(s.url + "/ws") as ws:
+        await ws.send_str("hello")
+        await s.ctx.cleanup()  # what a config reload/stop does to the old handler
+        msg = await asyncio.wait_for(ws.receive(), 5)
+        assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1001
+    await asyncio.wait_for(upstream_closed.wait(), 5)
+    assert codes == [1001]
