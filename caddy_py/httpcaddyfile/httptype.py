@@ -81,6 +81,13 @@ class App:
     value: Any
 
 
+def _server_json(srv: dict) -> dict:
+    out = ordered(srv, SERVER_FIELDS)
+    if "tls_connection_policies" in out:
+        out["tls_connection_policies"] = [ordered(cp, CONN_POLICY_FIELDS) for cp in out["tls_connection_policies"]]
+    return out
+
+
 def _tok_err(tkn: Token, msg: str) -> CaddyfileError:
     return CaddyfileError(f"{tkn.file}:{tkn.line}: {msg}")
 
@@ -172,7 +179,7 @@ def _setup(input_blocks: list[Any], options: dict[str, Any]) -> tuple[dict, list
         if v:
             http_app[opt] = v
     if servers:
-        http_app["servers"] = {k: ordered(servers[k], SERVER_FIELDS) for k in sorted(servers)}
+        http_app["servers"] = {k: _server_json(servers[k]) for k in sorted(servers)}
     if metrics is not None:
         http_app["metrics"] = metrics
 
@@ -427,7 +434,11 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
             cp_vals = sb.pile.get("tls.connection_policy")
             if cp_vals:
                 for cv in cp_vals:
-                    cp = cv.value if isinstance(cv.value, dict) else cv.value.to_json()
+                    # one mutable policy per ConfigValue, shared by every server its site block
+                    # lands in, and printed only at the end: Go mutates the same pointer
+                    if not isinstance(cv.value, dict):
+                        cv.value = cv.value.to_json()
+                    cp = cv.value
                     for h in list(hosts):
                         if h == default_sni:
                             hosts.append("")
@@ -517,7 +528,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
 
         policies = consolidate_conn_policies(policies)
         if policies:
-            srv["tls_connection_policies"] = [ordered(cp, CONN_POLICY_FIELDS) for cp in policies]
+            srv["tls_connection_policies"] = policies  # put in field order when printed
         if ah is not None:
             srv["automatic_https"] = ordered(ah, AUTO_HTTPS_FIELDS)
         if "logs" in srv:  # omitempty: a catch-all site's unnamed access log sets ""
