@@ -141,7 +141,7 @@ class ServerLogs:
         return [ACCESS_LOGGER + "." + n if n else ACCESS_LOGGER for n in names]
 
 
-def _request_fields(req: "Request", log_credentials: bool) -> dict[str, Any]:
+def request_fields(req: "Request", log_credentials: bool) -> dict[str, Any]:
     raw = req.raw
     addr = req.remote_addr
     ip, _, port = addr.rpartition(":")
@@ -222,7 +222,7 @@ def log_access(server_logs: ServerLogs | None, req: "Request", resp: "web.Stream
         skip = _SKIP_BODY_RESP if hasattr(resp, "body") else _SKIP_STREAM_RESP
         resp_headers = loggable_headers(resp.headers, creds, skip)
     fields = {
-        "request": _request_fields(req, creds),
+        "request": request_fields(req, creds),
         "bytes_read": bytes_read,
         "user_id": user_id,
         "duration": Duration(duration),

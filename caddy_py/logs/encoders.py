@@ -139,11 +139,13 @@ class EncoderConfig:
         return format_go_layout(ts, _NAMED_LAYOUTS.get(fmt, fmt), self.time_local)
 
     def duration(self, d: float) -> Any:
+        """Go durations are whole nanoseconds; round first so floats print like Go's."""
+        d = round(d * 1e9) / 1e9
         f = self.duration_format
         if f in ("ns", "nano", "nanos"):
             return int(round(d * 1e9))
         if f in ("ms", "milli", "millis"):
-            return d * 1e3
+            return round(d * 1e9) / 1e6
         if f == "string":
             return go_duration_string(d)
         return float(d)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from tests.runtime_core.diff import Pair, Req
 
@@ -20,7 +21,8 @@ def json_config(routes: list[dict[str, Any]], errors: list[dict[str, Any]] | Non
 
 async def fetch(port: int, req: Req, names: tuple[str, ...]) -> tuple[int, dict[str, list[str]], bytes]:
     async with aiohttp.ClientSession(auto_decompress=False) as s:
-        async with s.request(req.method, f"http://127.0.0.1:{port}{req.path}", headers=req.headers,
+        url = URL(f"http://127.0.0.1:{port}{req.path}", encoded=True)  # sent as written: no dot-segment cleanup
+        async with s.request(req.method, url, headers=req.headers,
                              data=req.body or None, allow_redirects=False) as r:
             return r.status, {n: r.headers.getall(n, []) for n in names}, await r.read()
 

@@ -49,9 +49,9 @@ async def test_rewrites_match_caddy(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/keepq/p?x=1&y=%2F"), Req("GET", "/pathonly/p?keep=1"), Req("GET", "/qonly/p?old=1"),
             Req("GET", "/method/p"),
             Req("GET", "/strip/rest/of?x=1"), Req("GET", "/strip"), Req("GET", "/STRIP/upper"),
-            Req("GET", "/strip%2Fencoded"), Req("GET", "/strip//double"),
+            Req("GET", "/strip%2Fencoded"), Req("GET", "/strip//double"), Req("GET", "/strip///triple/./x//"),
             Req("GET", "/suffix/page.html"), Req("GET", "/suffix/page.htm"),
-            Req("GET", "/sub/sub/sub?a=a"), Req("GET", "/re/12/ab/34/cd"), Req("GET", "/re/none"),
+            Req("GET", "/sub/sub/sub?a=a"), Req("GET", "/sub///a/./b//"), Req("GET", "/re/12/ab/34/cd"), Req("GET", "/re/none"),
             Req("GET", "/re2/7.txt"), Req("GET", "/re2/7"),
             Req("GET", "/query/p?old=1&s=0&a=1&r=a1b2&gone=x&keep=%20y"), Req("GET", "/query/p"),
         ])

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from caddy_py.http.matchers.path import go_clean as clean  # Go's path.Clean
+
 _HEX = "0123456789abcdefABCDEF"
 # url.EscapedPath / escape(s, encodePath): unreserved plus these stay as they are
 _PATH_SAFE = "-_.~$&+,/:;=@"
@@ -94,30 +96,9 @@ def encode_query(values: dict[str, list[str]]) -> str:
     return "&".join(parts)
 
 
-def clean(p: str) -> str:
-    """Go's path.Clean."""
-    if p == "":
-        return "."
-    rooted = p.startswith("/")
-    out: list[str] = []
-    for seg in p.split("/"):
-        if seg in ("", "."):
-            continue
-        if seg == "..":
-            if out and out[-1] != "..":
-                out.pop()
-            elif not rooted:
-                out.append("..")
-            continue
-        out.append(seg)
-    joined = "/".join(out)
-    if rooted:
-        return "/" + joined
-    return joined or "."
-
-
 def clean_path(p: str, merge_slashes: bool) -> str:
-    """caddyhttp.CleanPath: path.Clean keeping a trailing slash; optionally keep empty segments."""
+    """caddyhttp.CleanPath: path.Clean keeping a trailing slash; optionally keep empty segments
+    (a marker before every second `/` of a run, exactly as Caddy, so `///` stays `///`)."""
     if p == "":
         return ""
     if merge_slashes:
