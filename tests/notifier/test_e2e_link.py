@@ -172,3 +172,23 @@ async def test_inflated_garbage_closes_1007(serve, backend, connect) -> None:
     await c.send("shorty")
     await c.ws.send_bytes(zlib.compress(b"garbage"))
     assert await c.close_code() == 1007
+
+
+async def test_frames_sent_with_the_handshake_are_not_lost(serve, backend) -> None:
+    import asyncio
+    import base64
+    import os
+
+    srv = await serve()
+    reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    payload = b'{"operation":"subscribe","request_id":"early","channels":["e"]}'
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    writer.write(f"GET /notify HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+                 + bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 101")
+    assert (await backend.next("subscribe"))["request_id"] == "early"
+    writer.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -68,7 +69,7 @@ class WebsocketNotifier:
         cfg = self.cfg
 
         async def build() -> Notifier:
-            n = Notifier(cfg.upstream, cfg.hub, cfg.link)
+            n = Notifier(cfg.upstream, cfg.hub, cfg.link, cfg.session.chan_size)
             await n.start()
             return n
 
@@ -99,11 +100,14 @@ class WebsocketNotifier:
         if notifier is None or notifier.closed:
             return _plain(503)
         cfg = self.cfg
-        session = Session(notifier, cfg.session, shorty_requested(req.raw_query))
-        metadata = {k: req.replacer.replace_known(v, "") for k, v in cfg.metadata.items()}
-        if not notifier.join(session, metadata):
+        if not notifier.has_room():
             log.warning("max_connections reached", extra={"upstream": cfg.upstream})
             return _plain(503)
+        settings = cfg.session
+        if settings.chan_size != notifier.chan_size:  # queue sizes are fixed at hub creation (§9)
+            settings = replace(settings, chan_size=notifier.chan_size)
+        session = Session(notifier, settings, shorty_requested(req.raw_query))
+        metadata = {k: req.replacer.replace_known(v, "") for k, v in cfg.metadata.items()}
         resp = web.StreamResponse(status=101, reason="Switching Protocols")
         resp.headers["Upgrade"] = "websocket"
         resp.headers["Connection"] = "Upgrade"
@@ -123,10 +127,13 @@ class WebsocketNotifier:
             await resp.prepare(raw)
             await resp.write_eof()
         except (ConnectionError, RuntimeError):
-            notifier.leave(session)
-            notifier.sessions.discard(session)
             return resp
-        _adopt(raw, session)
+        tail = _adopt(raw, session)
+        # registered only now that the session owns a transport: hub output can reach it
+        if notifier.closed or not notifier.join(session, metadata):
+            session.close(1013, "try again later")
+        elif tail:
+            session.data_received(tail)
         return resp
 
 
@@ -137,8 +144,9 @@ def _valid_key(key: str) -> bool:
         return False
 
 
-def _adopt(raw: web.BaseRequest, session: Session) -> None:
-    """Move the upgraded socket from aiohttp's protocol to the session."""
+def _adopt(raw: web.BaseRequest, session: Session) -> bytes:
+    """Move the upgraded socket from aiohttp's protocol to the session; returns the bytes
+    aiohttp had already read past the handshake."""
     proto: Any = raw.protocol
     transport: Any = raw.transport
     tail = getattr(proto, "_message_tail", b"") or b""
@@ -160,4 +168,5 @@ def _adopt(raw: web.BaseRequest, session: Session) -> None:
         # RequestHandler (parser, buffers) is freed; the Notifier owns the socket from now on
         manager.connection_lost(proto, None)
         proto._manager = None
-    session.start(transport, tail)
+    session.start(transport)
+    return tail

@@ -19,8 +19,9 @@ log = logging.getLogger("http.handlers.websocket_notifier.upstream")
 
 
 class Notifier:
-    def __init__(self, url: str, hub_config: HubConfig, link: LinkSettings) -> None:
+    def __init__(self, url: str, hub_config: HubConfig, link: LinkSettings, chan_size: int = 16) -> None:
         self.url = url
+        self.chan_size = chan_size  # fixed for the hub's life, like Go's channel sizes
         self.loop = asyncio.get_running_loop()
         self.clock_offset = 0.0  # tests move the hub's clock forward without sleeping
         self.now = self.loop.time()
@@ -48,6 +49,10 @@ class Notifier:
         self.granularity = max(0.01, min(self.granularity, seconds))
 
     # -- inputs ----------------------------------------------------------------------------
+    def has_room(self) -> bool:
+        limit = self.hub.config.max_connections
+        return not limit or len(self.hub.conns) < limit
+
     def join(self, session: Session, metadata: dict[str, str]) -> bool:
         if not self.hub.connect(session, metadata):
             return False

@@ -43,7 +43,7 @@ class SessionSettings:
 class Session(asyncio.Protocol):
     __slots__ = ("notifier", "settings", "transport", "reader", "plain", "deflate", "shorty_out",
                  "shorty_count", "shorty_in", "out", "has_event", "backlog", "last_read", "next_ping",
-                 "closing", "closed", "close_deadline", "stuck_since", "on_lost", "peer")
+                 "closing", "closed", "close_deadline", "stuck_since", "peer")
 
     def __init__(self, notifier: "Notifier", settings: SessionSettings, shorty: bool) -> None:
         self.notifier = notifier
@@ -65,19 +65,16 @@ class Session(asyncio.Protocol):
         self.closed = False
         self.close_deadline = 0.0
         self.stuck_since = 0.0
-        self.on_lost: Any = None  # called once the socket is gone (aiohttp bookkeeping)
         self.peer = ""
 
     # -- asyncio.Protocol ------------------------------------------------------------------
-    def start(self, transport: Any, tail: bytes = b"") -> None:
-        """Adopt an upgraded transport (bytes already read after the handshake in `tail`)."""
+    def start(self, transport: Any) -> None:
+        """Adopt an upgraded transport; then feed it the bytes read after the handshake."""
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else ""
         if self.shorty_out is not None:
             self._queue(_SHORTY_FRAME, False)
-        if tail:
-            self.data_received(tail)
 
     def connection_made(self, transport: Any) -> None:  # pragma: no cover - adopted, see start()
         self.transport = transport
@@ -141,9 +138,6 @@ class Session(asyncio.Protocol):
         self.out.clear()
         self._leave_hub()
         self.notifier.sessions.discard(self)
-        cb, self.on_lost = self.on_lost, None
-        if cb is not None:
-            cb(exc)
 
     def pause_writing(self) -> None:
         pass
