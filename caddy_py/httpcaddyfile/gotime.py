@@ -155,3 +155,44 @@ def parse_bytes(s: str) -> int:
             raise GoValueError(f"too large: {s}")
         return int(f) if not math.isnan(f) else 0
     raise GoValueError(f"unhandled size name: {extra}")
+
+
+def _frac(v: int, prec: int) -> tuple[str, int]:
+    """Go's fmtFrac: v / 10**prec as '.ddd' without trailing zeros, and the integer part."""
+    digits = []
+    printed = False
+    for _ in range(prec):
+        d = v % 10
+        printed = printed or d != 0
+        if printed:
+            digits.append(str(d))
+        v //= 10
+    s = ("." + "".join(reversed(digits))) if printed else ""
+    return s, v
+
+
+def format_duration(ns: int) -> str:
+    """time.Duration.String: "1h0m0s", "1.5s", "250ms", "0s"."""
+    neg = ns < 0
+    u = -ns if neg else ns
+    if u < 1_000_000_000:
+        if u == 0:
+            return "0s"
+        if u < 1_000:
+            out = f"{u}ns"
+        elif u < 1_000_000:
+            frac, whole = _frac(u, 3)
+            out = f"{whole}{frac}\u00b5s"
+        else:
+            frac, whole = _frac(u, 6)
+            out = f"{whole}{frac}ms"
+    else:
+        frac, secs = _frac(u, 9)
+        out = f"{secs % 60}{frac}s"
+        mins = secs // 60
+        if mins > 0:
+            out = f"{mins % 60}m" + out
+            hours = mins // 60
+            if hours > 0:
+                out = f"{hours}h" + out
+    return "-" + out if neg else out

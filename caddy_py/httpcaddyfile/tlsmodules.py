@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
-from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, parse_duration
+from caddy_py.caddyfile.errors import CaddyfileError
+from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, format_duration, parse_duration
 from caddy_py.httpcaddyfile.modparsers import module_parser, unmarshal_module
 from caddy_py.httpcaddyfile.routes import json_module_object
 from caddy_py.httpcaddyfile.tlsmodels import (
@@ -117,7 +118,7 @@ def parse_acme_issuer(d: Dispenser) -> ACMEIssuer:
             text = _one(d)
             lifetime = _duration(d, text, "lifetime")
             if lifetime < 0:
-                raise d.err(f"lifetime must be >= 0: {text}")
+                raise d.err(f"lifetime must be >= 0: {format_duration(lifetime)}")
             iss.certificate_lifetime = lifetime
         elif sub == "dir":
             if iss.ca:
@@ -300,6 +301,83 @@ def parse_combined_pool(d: Dispenser) -> dict:
     return {"sources": sources}
 
 
+@module_parser("tls.ca_pool.source.storage")
+def parse_storage_pool(d: Dispenser) -> dict:
+    d.next()
+    out: dict[str, Any] = {}
+    keys = d.remaining_args()
+    nesting = d.nesting
+    while d.next_block(nesting):
+        if d.val() == "storage":
+            if "storage" in out:
+                raise d.err("storage module already set")
+            if not d.next_arg():
+                raise d.arg_err()
+            stem = d.val()
+            out["storage"] = json_module_object(unmarshal_module(d, "caddy.storage." + stem), "module", stem)
+        elif d.val() == "keys":
+            keys.extend(d.remaining_args())
+        else:
+            raise d.err(f"unrecognized directive: {d.val()}")
+    if keys:
+        out["pem_keys"] = keys
+    return out
+
+
+def _client_tls_config(d: Dispenser) -> dict:
+    """caddytls.TLSConfig's Caddyfile block (as the http CA pool uses it)."""
+    out: dict[str, Any] = {}
+    nesting = d.nesting
+    while d.next_block(nesting):
+        sub = d.val()
+        if sub == "ca":
+            if not d.next_arg():
+                raise d.arg_err()
+            stem = d.val()
+            out["ca"] = json_module_object(unmarshal_module(d, "tls.ca_pool.source." + stem), "provider", stem)
+        elif sub == "insecure_skip_verify":
+            out["insecure_skip_verify"] = True
+        elif sub == "handshake_timeout":
+            if not d.next_arg():
+                raise d.arg_err()
+            try:
+                out["handshake_timeout"] = parse_duration(d.val())
+            except GoValueError as e:
+                raise d.err(f"bad timeout value '{d.val()}': {e}") from None
+        elif sub in ("server_name", "renegotiation"):
+            args = d.args(1)
+            if args is None:
+                raise d.arg_err()
+            if sub == "renegotiation" and args[0] not in ("never", "once", "freely"):
+                raise d.err("unrecognized renegotiation level: ")
+            out[sub] = args[0]
+        else:
+            raise d.err(f"unrecognized directive: {sub}")
+    return out
+
+
+@module_parser("tls.ca_pool.source.http")
+def parse_http_pool(d: Dispenser) -> dict:
+    d.next()
+    out: dict[str, Any] = {}
+    endpoints = d.remaining_args()
+    nesting = d.nesting
+    while d.next_block(nesting):
+        if d.val() == "endpoints":
+            if d.count_remaining_args() == 0:
+                raise d.arg_err()
+            endpoints.extend(d.remaining_args())
+        elif d.val() == "tls":
+            if "tls" in out:
+                raise d.err("tls block already defined")
+            out["tls"] = _client_tls_config(d)
+        else:
+            raise d.err(f"unrecognized directive: {d.val()}")
+    if endpoints:
+        out["endpoints"] = endpoints
+    return out
+
+
 @module_parser("tls.get_certificate.http")
 def parse_http_cert_getter(d: Dispenser) -> dict:
     d.next()
@@ -373,7 +451,11 @@ def parse_client_auth(d: Dispenser) -> ClientAuthentication:
             if not d.next_arg():
                 raise d.arg_err()
             name = d.val()
-            ca.ca = json_module_object(unmarshal_module(d, "tls.ca_pool.source." + name), "provider", name)
+            try:
+                pool = unmarshal_module(d, "tls.ca_pool.source." + name)
+            except CaddyfileError as e:
+                raise d.wrap_err(e) from None
+            ca.ca = json_module_object(pool, "provider", name)
         elif sub == "verifier":
             if not d.next_arg():
                 raise d.arg_err()
@@ -413,15 +495,22 @@ def parse_leaf_verifier(d: Dispenser) -> dict:
     """`verifier leaf <loader> <args...>` or a block with one loader per line."""
     d.next_arg()
     loaders = []
+
+    def add_loader() -> None:
+        name = d.val()
+        try:
+            loader = unmarshal_module(d, "tls.leaf_cert_loader." + name)
+        except CaddyfileError as e:
+            raise d.wrap_err(e) from None
+        loaders.append(json_module_object(loader, "loader", name))
+
     if d.count_remaining_args() > 1:
         d.next_arg()
-        name = d.val()
-        loaders.append(json_module_object(unmarshal_module(d, "tls.leaf_cert_loader." + name), "loader", name))
+        add_loader()
     else:
         nesting = d.nesting
         while d.next_block(nesting):
-            name = d.val()
-            loaders.append(json_module_object(unmarshal_module(d, "tls.leaf_cert_loader." + name), "loader", name))
+            add_loader()
     return {"leaf_certs_loaders": loaders} if loaders else {}
 
 

@@ -36,4 +36,50 @@ TLSAPP_CASES: dict[str, str] = {
     "ech_with_sites": "{\n\tech ech.a.com\n}\na.com {\n\trespond x\n}\n",
     "two_sites_same_settings": "a.com {\n\ttls internal\n}\nb.com {\n\ttls internal\n}\nc.com {\n\trespond x\n}\n",
     "get_certificate_wildcard": "*.a.com {\n\ttls {\n\t\tget_certificate http https://x/y\n\t}\n}\nb.a.com {\n\trespond x\n}\n",
+    "acme_issuer_everything": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tdir https://ca.example\n"
+                              "\t\t\ttest_dir https://test.example\n\t\t\temail a@b.c\n\t\t\tprofile shortlived\n"
+                              "\t\t\tlifetime 6d\n\t\t\ttimeout 1m\n\t\t\tdisable_tlsalpn_challenge\n"
+                              "\t\t\talt_http_port 8080\n\t\t\teab k m\n\t\t\ttrusted_roots /a.pem /b.pem\n"
+                              "\t\t\tdistributed false\n\t\t\tpreferred_chains {\n\t\t\t\tany_common_name X\n"
+                              "\t\t\t}\n\t\t}\n\t}\n}\n",
+    "acme_issuer_dir_twice": "a.com {\n\ttls {\n\t\tissuer acme https://x {\n\t\t\tdir https://y\n\t\t}\n\t}\n}\n",
+    "acme_issuer_bad_port": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\talt_http_port x\n\t\t}\n\t}\n}\n",
+    "acme_issuer_bad_lifetime": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tlifetime -1h\n\t\t}\n\t}\n}\n",
+    "acme_issuer_distributed_true": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tdistributed true\n\t\t}\n\t}\n}\n",
+    "acme_issuer_unknown": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tnope\n\t\t}\n\t}\n}\n",
+    "acme_issuer_dns_unknown": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tdns nosuch tok\n\t\t}\n\t}\n}\n",
+    "acme_issuer_dns_opts_no_provider": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tpropagation_delay 2m\n"
+                                        "\t\t\tpropagation_timeout -1\n\t\t\tdns_ttl 1m\n\t\t\tresolvers 1.1.1.1\n"
+                                        "\t\t\tdns_challenge_override_domain x.com\n\t\t}\n\t}\n}\n",
+    "internal_issuer_ca": "a.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tca myca\n\t\t}\n\t}\n}\n",
+    "internal_issuer_unknown": "a.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tnope\n\t\t}\n\t}\n}\n",
+    "zerossl_no_key": "a.com {\n\ttls {\n\t\tissuer zerossl\n\t}\n}\n",
+    "zerossl_unknown": "a.com {\n\ttls {\n\t\tissuer zerossl K {\n\t\t\tnope\n\t\t}\n\t}\n}\n",
+    "issuer_unknown_module": "a.com {\n\ttls {\n\t\tissuer nosuch\n\t}\n}\n",
+    "two_issuers": "a.com {\n\ttls {\n\t\tissuer zerossl K\n\t\tissuer acme\n\t}\n}\n",
+    "tls_propagation_with_ca": "a.com {\n\ttls {\n\t\tca https://x\n\t\tpropagation_delay 1m\n\t}\n}\n",
+    "client_auth_modes": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\tmode request\n\t\t\ttrust_pool pki_root {\n"
+                         "\t\t\t\tauthority local\n\t\t\t}\n\t\t}\n\t}\n}\n",
+    "client_auth_mode_two_args": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\tmode a b\n\t\t}\n\t}\n}\n",
+    "client_auth_unknown": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\tnope\n\t\t}\n\t}\n}\n",
+    "client_auth_pool_combined": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool combined {\n"
+                                 "\t\t\t\tsource inline {\n\t\t\t\t\ttrust_der AA\n\t\t\t\t}\n"
+                                 "\t\t\t\tsource system\n\t\t\t}\n\t\t}\n\t}\n}\n",
+    "client_auth_pool_empty_inline": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool inline\n\t\t}\n\t}\n}\n",
+    "client_auth_pool_system_args": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool system x\n\t\t}\n\t}\n}\n",
+    "client_auth_pem_missing": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrusted_leaf_cert_file /nonexistent.pem\n"
+                               "\t\t}\n\t}\n}\n",
+    "client_auth_http_pool": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool http {\n"
+                             "\t\t\t\tendpoints https://ca.example/roots\n\t\t\t}\n\t\t}\n\t}\n}\n",
+    "client_auth_http_pool_tls": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool http https://a/r {\n"
+                                 "\t\t\t\ttls {\n\t\t\t\t\tinsecure_skip_verify\n\t\t\t\t\thandshake_timeout 5s\n"
+                                 "\t\t\t\t\tserver_name x\n\t\t\t\t\trenegotiation once\n"
+                                 "\t\t\t\t\tca file /c.pem\n\t\t\t\t}\n\t\t\t}\n\t\t}\n\t}\n}\n",
+    "client_auth_http_pool_bad_reneg": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool http {\n"
+                                       "\t\t\t\ttls {\n\t\t\t\t\trenegotiation always\n\t\t\t\t}\n\t\t\t}\n"
+                                       "\t\t}\n\t}\n}\n",
+    "client_auth_storage_pool_module": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool storage k1 {\n"
+                                       "\t\t\t\tstorage file_system /data\n\t\t\t}\n\t\t}\n\t}\n}\n",
+    "client_auth_storage_pool": "a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\ttrust_pool storage {\n"
+                                "\t\t\t\tkeys a b\n\t\t\t}\n\t\t}\n\t}\n}\n",
 }

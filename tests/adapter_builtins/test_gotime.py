@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, parse_bytes, parse_duration, parse_float
+from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, format_duration, parse_bytes, parse_duration, parse_float
 
 
 @pytest.mark.parametrize("text,ns", [
@@ -48,3 +48,11 @@ def test_atoi_and_float() -> None:
     assert parse_float("1e3") == 1000.0
     with pytest.raises(GoValueError, match='strconv.ParseFloat: parsing "0x": invalid syntax'):
         parse_float("0x")
+
+
+@pytest.mark.parametrize("ns,text", [
+    (0, "0s"), (1, "1ns"), (1500, "1.5\u00b5s"), (2_500_000, "2.5ms"), (1_500_000_000, "1.5s"),
+    (3600 * 10**9, "1h0m0s"), (-3600 * 10**9, "-1h0m0s"), (90 * 10**9, "1m30s"), (86400 * 10**9 + 1, "24h0m0.000000001s"),
+])
+def test_format_duration(ns: int, text: str) -> None:
+    assert format_duration(ns) == text
