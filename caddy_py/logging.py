@@ -205,8 +205,8 @@ class _RootHandler(logging.Handler):
             if record.exc_info and record.exc_info[1] is not None and "error" not in fields:
                 fields["error"] = str(record.exc_info[1])
             _state.app.emit(record.name, record.levelno, record.created, record.getMessage(), fields)
-        except Exception:  # noqa: BLE001 - logging must never break the caller
-            self.handleError(record)
+        except Exception:  # noqa: BLE001 - logging must never break the caller, nor print a traceback
+            pass
 
 
 class _State:

@@ -125,6 +125,12 @@ class FileWriter:
             self._file = os.fdopen(fd, "a", encoding="utf-8")
 
     def write(self, text: str) -> None:
+        try:
+            self._write(text)
+        except (OSError, ValueError):  # a full disk or a closed file must not break serving
+            pass
+
+    def _write(self, text: str) -> None:
         with self._lock:
             if self._roller is not None:
                 r = self._roller

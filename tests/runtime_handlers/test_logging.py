@@ -2,12 +2,14 @@
 name routing with include/exclude, skip_hosts / logger_names, encoders and levels."""
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import bcrypt
 import pytest
 
 from caddy_py import logging as caddy_logging
@@ -57,7 +59,13 @@ def _entries(path: Path) -> list[dict[str, Any]]:
 REQS = [
     ("GET", "/p?q=1", {"Cookie": "a=b", "X-Foo": "1", "Authorization": "Basic eDp5"}, b""),
     ("POST", "/post", {"Content-Type": "text/plain"}, b"abc"),
+    ("GET", "/auth", {"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()}, b""),
+    ("GET", "/auth", {}, b""),
 ]
+AUTH_ROUTE = {"match": [{"path": ["/auth"]}], "terminal": True, "handle": [
+    {"handler": "authentication", "providers": {"http_basic": {"accounts": [
+        {"username": "alice", "password": bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode()}]}}},
+    respond("in")]}
 
 
 def _comparable(e: dict[str, Any]) -> dict[str, Any]:
@@ -70,19 +78,21 @@ def _comparable(e: dict[str, Any]) -> dict[str, Any]:
 
 async def test_access_log_entries_match_caddy(caddy_bin, caddy_env, tmp_path):
     def make(port: int) -> dict[str, Any]:
-        return _config(port, tmp_path / f"access-{port}.log", {"default_logger_name": "log0"})
+        return _config(port, tmp_path / f"access-{port}.log", {"default_logger_name": "log0"},
+                       [AUTH_ROUTE, {"handle": [respond("hello", 201)]}])
 
     async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
         for port in pair.ports.values():
             await _requests_then_barrier(port, REQS)
         want = _entries(tmp_path / f"access-{pair.ports['caddy']}.log")
         got = _entries(tmp_path / f"access-{pair.ports['py']}.log")
-    assert len(want) == len(got) == 2
+    assert len(want) == len(got) == 4
     for w, g in zip(want, got):
         assert list(g) == list(w)  # same keys in the same order
         assert _comparable(g) == _comparable(w)
     assert got[0]["request"]["headers"]["Cookie"] == ["REDACTED"]
     assert got[0]["logger"] == "http.log.access.log0" and got[0]["status"] == 201
+    assert (got[2]["user_id"], got[2]["status"], got[3]["status"]) == ("alice", 200, 401)
 
 
 async def test_credentials_logger_names_and_skip_hosts(serve, tmp_path):
@@ -102,6 +112,23 @@ async def test_credentials_logger_names_and_skip_hosts(serve, tmp_path):
     assert entries["/mapped"]["logger"] == "http.log.access.log1"
     assert entries["/wild"]["logger"] == "http.log.access.log0"
     assert "/skipped" not in entries
+
+
+async def test_log_skip_and_log_name_vars(serve, tmp_path):
+    log_file = tmp_path / "v.log"
+    logs = {"default": {"writer": {"output": "discard"}},
+            "all": {"writer": {"output": "file", "filename": str(log_file)}, "include": ["http.log.access"]}}
+    routes = [
+        {"match": [{"path": ["/skip"]}], "handle": [{"handler": "vars", "log_skip": True}, respond("s")]},
+        {"match": [{"path": ["/named"]}], "handle": [{"handler": "vars", "access_logger_names": ["a", "b"]},
+                                                    respond("n")]},
+        {"handle": [respond("d")]},
+    ]
+    s = await serve(_config(0, log_file, {"default_logger_name": "log0"}, routes, logs))
+    await _requests_then_barrier(s.port, [("GET", "/skip", {}, b""), ("GET", "/named", {}, b""),
+                                          ("GET", "/plain", {}, b"")])
+    assert [(e["request"]["uri"], e["logger"]) for e in _entries(log_file)] == [
+        ("/named", "http.log.access.a"), ("/named", "http.log.access.b"), ("/plain", "http.log.access.log0")]
 
 
 async def test_levels_and_excludes_decide_what_is_written(serve, tmp_path):
