@@ -133,16 +133,19 @@ async def test_try_duration_gives_up_with_502(site, client):
         assert r.status == 502
 
 
-async def test_post_is_not_retried_after_a_non_dial_error(site, client, upstream):
-    calls: list[str] = []
-
-    async def hangup(request: web.Request) -> web.Response:
+def hangup(calls: list[str]):
+    """An upstream that drops the connection without answering (a non-dial failure)."""
+    async def handler(request: web.Request) -> web.Response:
         calls.append(request.method)
         assert request.transport is not None
         request.transport.close()
         return web.Response(text="never")
+    return handler
 
-    bad = await upstream(hangup)
+
+async def test_post_is_not_retried_after_a_non_dial_error(site, client, upstream):
+    calls: list[str] = []
+    bad = await upstream(hangup(calls))
     live = await upstream(named("live"))
     s = await site([rp([bad, live], {"policy": "first"}, lb={"retries": 3})])
     async with client.post(s.url, data=b"x") as r:

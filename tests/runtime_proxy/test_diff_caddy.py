@@ -13,8 +13,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.runtime_core.diff import Pair, free_port
+from tests.runtime_core.diff import Pair
 
+from .harness import start_upstream
 from .test_proxy_basics import _dead_port
 
 pytestmark = pytest.mark.timeout(90)
@@ -64,13 +65,8 @@ async def echo_port():
         return web.Response(text=body, status=status, headers={"Server": "up", "X-Up": "1"},
                             content_type="application/json")
 
-    app = web.Application()
-    app.router.add_route("*", "/{t:.*}", echo)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await start_upstream(handler=echo)
+    yield port
     await runner.cleanup()
 
 
@@ -210,13 +206,7 @@ async def test_websocket_close_codes_match(caddy_bin, caddy_env, tmp_path):
             await ws.send_str("echo " + msg.data)
         return ws
 
-    app = web.Application()
-    app.router.add_get("/ws", ws_handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    up = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, up = await start_upstream(handler=ws_handler)
     routes = lambda port: [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]}]  # noqa: E731
     try:
         async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:

@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from .test_balancing import named
+from .test_balancing import hangup, named
 
 
 def rp(port: int, **extra: object) -> dict:
@@ -177,14 +177,7 @@ async def test_dynamic_a_upstreams(site, upstream, client):
 
 async def test_retry_match_allows_retrying_a_post(site, upstream, client):
     calls: list[str] = []
-
-    async def hangup(request: web.Request) -> web.Response:
-        calls.append(request.method)
-        assert request.transport is not None
-        request.transport.close()
-        return web.Response()
-
-    bad = await upstream(hangup)
+    bad = await upstream(hangup(calls))
     good = await upstream(named("good"))
     s = await site([{"handler": "reverse_proxy",
                      "upstreams": [{"dial": f"127.0.0.1:{bad}"}, {"dial": f"127.0.0.1:{good}"}],

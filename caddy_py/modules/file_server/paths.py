@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import re
+
+from caddy_py.http.matchers.path import glob_regex
 
 # Go's built-in mime table wins over the system's (mime.TypeByExtension)
 _GO_TYPES = {
@@ -57,33 +58,9 @@ def content_type(filename: str) -> str:
 
 
 def _go_match(pattern: str, name: str) -> bool:
-    """filepath.Match: `*` and `?` never cross a `/`; `[...]` classes; `\\` escapes."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j < 0:
-                return False  # Go: ErrBadPattern, treated as no match
-            body = pattern[i + 1:j]
-            if body.startswith("^"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = j
-        elif c == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(c))
-        i += 1
-    try:
-        return re.fullmatch("".join(out), name) is not None
-    except re.error:
-        return False
+    """filepath.Match (same syntax as path.Match on a slash-separated system)."""
+    regex = glob_regex(pattern)
+    return regex is not None and regex.match(name) is not None
 
 
 def absolute_hide_list(patterns: list[str]) -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import aiohttp
 
@@ -30,17 +31,26 @@ class BodyTooLarge(Exception):
     """The client's body exceeded request_body max_size while we streamed it upstream."""
 
 
-def classify(exc: BaseException, *, connecting: bool) -> ProxyError:
-    """Turn a transport exception into a ProxyError."""
+def _os_reason(exc: BaseException) -> str:
+    """The tail of a Go net error: "connect: connection refused", "i/o timeout", ..."""
+    err = getattr(exc, "os_error", None) or exc
+    if isinstance(err, OSError) and err.errno is not None:
+        return "connect: " + os.strerror(err.errno).lower()
+    return str(err) or type(err).__name__
+
+
+def classify(exc: BaseException, *, connecting: bool, address: str = "") -> ProxyError:
+    """Turn a transport exception into a ProxyError with Go-like wording."""
     if isinstance(exc, ProxyError):
         return exc
+    where = f"dial tcp {address}" if address else "dial tcp"
     is_timeout = isinstance(exc, (asyncio.TimeoutError, TimeoutError))
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return ProxyError(f"dial tcp: i/o timeout: {exc}", dial=True, timeout=True)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError) or (connecting and is_timeout):
+        return ProxyError(f"{where}: i/o timeout", dial=True, timeout=True)
     if isinstance(exc, aiohttp.ClientConnectorError) or (connecting and isinstance(exc, OSError)):
-        return ProxyError(f"dial tcp: {exc}", dial=True)
-    if connecting and is_timeout:
-        return ProxyError("dial tcp: i/o timeout", dial=True, timeout=True)
+        return ProxyError(f"{where}: {_os_reason(exc)}", dial=True)
     if is_timeout:
         return ProxyError("net/http: timeout awaiting response headers", timeout=True)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ProxyError("EOF")
     return ProxyError(str(exc) or type(exc).__name__)

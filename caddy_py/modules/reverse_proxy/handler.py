@@ -185,8 +185,6 @@ class ReverseProxy:
             repl.set("http.reverse_proxy.duration_ms", elapsed * 1e3)
             repl.set("http.reverse_proxy.retries", retries)
         assert err is not None
-        if isinstance(err.__cause__, BodyTooLarge):
-            raise HandlerError(413, "http: request body too large", cause=err)
         raise HandlerError(err.status, str(err), cause=err)
 
     async def _body(self, req: Request, headers: CIMultiDict[str], drop: bool) -> Any:
@@ -347,17 +345,15 @@ class ReverseProxy:
         kwargs: dict[str, Any] = {}
         if t.server_name:
             kwargs["server_hostname"] = t.server_name
-        connecting = True
         try:
             async with asyncio.timeout(t.response_header_timeout or None):
                 r = await t.session(di.unix_path).request(
                     method, yarl_url(self._url(di, target)), headers=hdrs, data=data,
                     allow_redirects=False, auto_decompress=decompress, **kwargs)
-                connecting = False
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
-            if isinstance(e.__cause__, BodyTooLarge) or isinstance(e, aiohttp.ClientPayloadError) and _body_too_large(e):
+            if _body_too_large(e):
                 raise BodyTooLarge() from e
-            raise classify(e, connecting=connecting and _is_connect_error(e)) from e
+            raise classify(e, connecting=_is_connect_error(e), address=di.address) from e
         headers = CIMultiDict(r.headers)
         if decompress and headers.get("Content-Encoding", "").lower() == "gzip":
             headers.popall("Content-Encoding", None)
@@ -381,7 +377,7 @@ class ReverseProxy:
             reader, writer = await open_raw(di.host, int(di.port or 0), di.unix_path, t.ssl,
                                             t.server_name, t.dial_timeout)
         except (OSError, asyncio.TimeoutError) as e:
-            raise classify(e, connecting=True) from e
+            raise classify(e, connecting=True, address=di.address) from e
         try:
             async with asyncio.timeout(t.response_header_timeout or None):
                 raw = await roundtrip_raw(reader, writer, method, target, hdrs)
@@ -468,7 +464,9 @@ class ReverseProxy:
                 async for chunk in body:
                     await resp.write(chunk)
             await resp.write_eof()
-        except (aiohttp.ClientError, asyncio.TimeoutError, asyncio.IncompleteReadError) as e:
+        except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError,
+                asyncio.IncompleteReadError) as e:
+            # headers are out: nothing an error handler can do; cut the connection
             log.warning("aborting with incomplete response", extra={"error": str(e)})
             if req.raw.transport is not None:
                 req.raw.transport.close()

@@ -7,6 +7,7 @@ Like Go's transport, a request without Accept-Encoding asks for gzip and gets it
 """
 from __future__ import annotations
 
+import base64
 import ssl
 from typing import Any
 
@@ -17,10 +18,6 @@ from caddy_py.config.registry import register
 from .durations import seconds
 
 
-class DialError(Exception):
-    """The upstream could not be reached at all: always safe to retry."""
-
-
 def _tls_context(cfg: dict[str, Any]) -> ssl.SSLContext:
     ctx = ssl.create_default_context()
     pool = cfg.get("ca") or {}
@@ -29,14 +26,10 @@ def _tls_context(cfg: dict[str, Any]) -> ssl.SSLContext:
         pem_files += list(pool.get("pem_files") or [])
     if pool.get("provider") == "inline":
         for der_b64 in pool.get("trusted_ca_certs") or []:
-            import base64
-
             ctx.load_verify_locations(cadata=base64.b64decode(der_b64))
     for pem in pem_files:
         ctx.load_verify_locations(cafile=pem)
     for der_b64 in cfg.get("root_ca_pool") or []:
-        import base64
-
         ctx.load_verify_locations(cadata=base64.b64decode(der_b64))
     if cfg.get("client_certificate_file"):
         ctx.load_cert_chain(cfg["client_certificate_file"], cfg.get("client_certificate_key_file"))
