@@ -192,3 +192,42 @@ async def test_frames_sent_with_the_handshake_are_not_lost(serve, backend) -> No
     assert head.startswith(b"HTTP/1.1 101")
     assert (await backend.next("subscribe"))["request_id"] == "early"
     writer.close()
+
+
+async def test_resume_with_lost_events_is_not_recovered(serve, backend, connect) -> None:
+    srv = await serve(max_event_buffer_size=2, keep_alive=60_000_000_000)
+    c = await connect(srv.url())
+    token = await subscribe(c, backend, ["a"])
+    await c.ws.close()
+    await wait_until(lambda: srv.notifier.hub.subs[token].conn is None)
+    for i in range(4):
+        await backend.publish(["a"], i)
+    await wait_until(lambda: srv.notifier.hub.seq == 4)
+    c2 = await connect(srv.url())
+    await c2.send({"operation": "resume", "resume_token": token, "seq": 0})
+    assert await c2.recv_doc() == {"operation": "resume_success", "channels": ["a"], "recovered": False}
+    assert [(await c2.recv_doc())["seq"] for _ in range(2)] == [3, 4]
+    assert srv.notifier.hub.counters.resume_gap == 1
+
+
+async def test_ping_burst_coalesced(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url())
+    # 50 pings in one write, then a request whose answer marks the end of the replies
+    c.ws._writer.transport.write(b"".join(_masked_text(b"ping") for _ in range(50)))
+    await c.send({"operation": "subscribe", "request_id": "m", "credential": "x", "channels": ["a"]})
+    req = await backend.next("subscribe")
+    await backend.send({"operation": "verify", "subscription_id": req["subscription_id"], "request_id": "m"})
+    pongs = 0
+    while True:
+        msg = await c.recv()
+        if msg.data != "pong":
+            break
+        pongs += 1
+    assert json.loads(msg.data)["operation"] == "verify"
+    assert 1 <= pongs < 50
+    assert srv.notifier.hub.counters.inbound_bytes >= 200
+
+
+def _masked_text(payload: bytes) -> bytes:
+    return bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload

@@ -102,7 +102,9 @@ class Session(asyncio.Protocol):
                 notifier.hub.counters.inbound_bytes += len(payload)
                 if op == f.OP_TEXT and len(payload) <= 6:
                     if payload == b"ping":  # FIX 17/19: text only, never blocks
-                        self._queue(_PONG_FRAME, False)
+                        out = self.out
+                        if not out or out[-1] is not _PONG_FRAME:  # a burst of pings: one pong
+                            self._queue(_PONG_FRAME, False)
                         continue
                     if payload == b"pong":
                         continue
