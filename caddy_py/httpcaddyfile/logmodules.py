@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
-from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, parse_bytes, parse_duration
+from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, format_duration, parse_bytes, parse_duration
 from caddy_py.httpcaddyfile.modparsers import module_parser, unmarshal_module
 from caddy_py.httpcaddyfile.routes import json_module_object
 
@@ -99,6 +99,8 @@ def parse_file_writer(d: Dispenser) -> dict:
                     keep = parse_duration(_one_arg(d))
                 except GoValueError as e:
                     raise d.err(f"parsing roll_keep_for duration: {e}") from None
+                if keep < 0:
+                    raise d.err(f"negative roll_keep_for duration: {format_duration(keep)}")
                 fw["roll_keep_days"] = math.ceil(keep / 3_600_000_000_000 / 24)
             elif sub == "roll_interval":
                 try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
+from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.httpcaddyfile.gotime import GoValueError, parse_duration, parse_float
 from caddy_py.httpcaddyfile.registry import global_option
 
@@ -82,8 +83,8 @@ def _key_pair(d: Dispenser, what: str) -> KeyPair:
 def _duration(d: Dispenser, text: str) -> int:
     try:
         return parse_duration(text)
-    except GoValueError as e:
-        raise d.err(str(e)) from None
+    except GoValueError as e:  # Go returns this error as is, without a position
+        raise CaddyfileError(str(e)) from None
 
 
 @global_option("pki")

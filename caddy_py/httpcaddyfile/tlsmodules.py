@@ -198,8 +198,8 @@ def parse_internal_issuer(d: Dispenser) -> InternalIssuer:
                 raise d.arg_err()
             try:
                 iss.lifetime = parse_duration(d.val())
-            except GoValueError as e:
-                raise d.err(str(e)) from None
+            except GoValueError as e:  # returned as is by Go, without a position
+                raise CaddyfileError(str(e)) from None
         elif sub == "sign_with_root":
             if d.next_arg():
                 raise d.arg_err()

@@ -16,6 +16,8 @@ LOGGING_CASES: dict[str, str] = {
     "file_roll_size_bad": log("\t\toutput file /l.log {\n\t\t\troll_size huge\n\t\t}\n"),
     "file_roll_compression_bad": log("\t\toutput file /l.log {\n\t\t\troll_compression lz4\n\t\t}\n"),
     "file_roll_minutes_empty": log("\t\toutput file /l.log {\n\t\t\troll_minutes 1,,2\n\t\t}\n"),
+    "file_roll_keep_for_negative": log("\t\toutput file /l.log {\n\t\t\troll_keep_for -36h\n\t\t}\n"),
+    "file_roll_keep_for_days": log("\t\toutput file /l.log {\n\t\t\troll_keep_for 1.5d\n\t\t}\n"),
     "file_roll_keep_bad": log("\t\toutput file /l.log {\n\t\t\troll_keep x\n\t\t}\n"),
     "file_unknown_sub": log("\t\toutput file /l.log {\n\t\t\tnope\n\t\t}\n"),
     "file_no_name": log("\t\toutput file\n"),

@@ -89,6 +89,11 @@ OPTION_CASES: dict[str, str] = {
                 "\t\t\tintermediate_lifetime 7d\n\t\t\troot {\n\t\t\t\tcert /r.crt\n\t\t\t\tkey /r.key\n"
                 "\t\t\t}\n\t\t}\n\t\tca other\n\t}\n"),
     "pki_skip_trust": opts("\tskip_install_trust\n\tpki {\n\t\tca\n\t}\n"),
+    "pki_bad_lifetime": opts("\tpki {\n\t\tca {\n\t\t\tintermediate_lifetime soon\n\t\t}\n\t}\n"),
+    "pki_bad_ratio": opts("\tpki {\n\t\tca {\n\t\t\trenewal_window_ratio 2\n\t\t}\n\t}\n"),
+    "pki_ratio_maint": opts("\tpki {\n\t\tca x {\n\t\t\trenewal_window_ratio 1\n\t\t\tmaintenance_interval 5m\n"
+                            "\t\t\tintermediate {\n\t\t\t\tcert /i.crt\n\t\t\t\tkey /i.key\n\t\t\t\tformat pem_file\n"
+                            "\t\t\t}\n\t\t}\n\t}\n"),
     "pki_bad": opts("\tpki {\n\t\tnope\n\t}\n"),
     "pki_ca_bad": opts("\tpki {\n\t\tca {\n\t\t\tnope\n\t\t}\n\t}\n"),
     "unknown_option": opts("\tnosuch\n"),

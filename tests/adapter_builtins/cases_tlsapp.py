@@ -52,6 +52,7 @@ TLSAPP_CASES: dict[str, str] = {
                                         "\t\t\tpropagation_timeout -1\n\t\t\tdns_ttl 1m\n\t\t\tresolvers 1.1.1.1\n"
                                         "\t\t\tdns_challenge_override_domain x.com\n\t\t}\n\t}\n}\n",
     "internal_issuer_ca": "a.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tca myca\n\t\t}\n\t}\n}\n",
+    "internal_issuer_bad_lifetime": "a.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tlifetime x\n\t\t}\n\t}\n}\n",
     "internal_issuer_unknown": "a.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tnope\n\t\t}\n\t}\n}\n",
     "zerossl_no_key": "a.com {\n\ttls {\n\t\tissuer zerossl\n\t}\n}\n",
     "zerossl_unknown": "a.com {\n\ttls {\n\t\tissuer zerossl K {\n\t\t\tnope\n\t\t}\n\t}\n}\n",

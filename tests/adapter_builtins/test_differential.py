@@ -2,12 +2,14 @@
 what the real `caddy adapt --pretty` prints, or fail with the same message."""
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.adapter.oracle import caddy_adapt
+from tests.adapter.oracle import Outcome, caddy_adapt
 from tests.adapter.test_differential import _caddy_py
 from tests.adapter_builtins.cases_directives import DIRECTIVE_CASES
 from tests.adapter_builtins.cases_logging import LOGGING_CASES
@@ -17,10 +19,27 @@ from tests.adapter_builtins.cases_tlsapp import TLSAPP_CASES
 CASES = {**{f"dir_{k}": v for k, v in DIRECTIVE_CASES.items()}, **{f"opt_{k}": v for k, v in OPTION_CASES.items()},
          **{f"tls_{k}": v for k, v in TLSAPP_CASES.items()}, **{f"log_{k}": v for k, v in LOGGING_CASES.items()}}
 
+
+@pytest.fixture(scope="module")
+def caddy_outcomes(caddy_bin: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """What the real caddy says for every case, computed once with the runs in parallel."""
+    root = tmp_path_factory.mktemp("caddy_oracle")
+    env = dict(os.environ, HOME=str(root), XDG_DATA_HOME=str(root / "data"), XDG_CONFIG_HOME=str(root / "config"))
+
+    def run(name: str) -> tuple[str, Outcome]:
+        folder = root / name
+        folder.mkdir()
+        (folder / "Caddyfile").write_text(CASES[name])
+        return name, caddy_adapt(caddy_bin, folder, env=env)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(pool.map(run, sorted(CASES)))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+def test_same_as_caddy(name: str, tmp_path: Path, caddy_outcomes: dict[str, Outcome]) -> None:
     (tmp_path / "Caddyfile").write_text(CASES[name])
-    want = caddy_adapt(caddy_bin, tmp_path, env=caddy_env)
+    want = caddy_outcomes[name]
     got = _caddy_py(tmp_path)
     assert got.code == want.code, (want, got)
     if want.code == 0:
