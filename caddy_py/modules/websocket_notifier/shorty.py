@@ -104,25 +104,55 @@ class Shorty:
         acc = 0
         nb = 0
         index = self.index
-        code = self._code
+        up = self.up
+        weight = self.weight
+        swap = self._swap
         len_bits = self._len_bits
+        n_len = len(len_bits)
         for tok in self._tok.findall(data):
             x = index.get(tok, 0)
             if x:
-                v, n = code(x)
+                # the code of x (root-to-leaf, leaf bit least significant), then balance(x)
+                v = 0
+                n = 0
+                y = x
+                while y:
+                    v |= (y & 1) << n
+                    n += 1
+                    y = up[y]
                 acc = (acc << n) | v
                 nb += n
-                self._balance(x)
+                while True:
+                    w = weight[x]
+                    m = x
+                    while m > 1 and weight[m - 1] == w:
+                        m -= 1
+                    if m != x and m != up[x]:
+                        swap(m, x)
+                        x = m
+                    weight[x] = w + 1
+                    p = up[x]
+                    if p == x:
+                        break
+                    x = p
             else:
-                v, n = code(self.nyt)
+                v = 0
+                n = 0
+                y = self.nyt
+                while y:
+                    v |= (y & 1) << n
+                    n += 1
+                    y = up[y]
                 ll = len(tok) - 1
                 for b in len_bits:
                     v = (v << 1) | (1 if ll & b else 0)
-                n += len(len_bits)
+                n += n_len
                 k = len(tok) * 8
                 acc = (((acc << n) | v) << k) | int.from_bytes(tok, "big")
                 nb += n + k
                 self._add(tok)
+                up = self.up
+                weight = self.weight
             if nb >= 64:
                 q = nb & ~7
                 rest = nb - q
@@ -130,7 +160,7 @@ class Shorty:
                 acc &= (1 << rest) - 1
                 nb = rest
         if nb & 7:
-            v, n = code(self.nyt)
+            v, n = self._code(self.nyt)
             acc = ((acc << n) | v) << 8
             nb += n + 8
         q = nb & ~7
