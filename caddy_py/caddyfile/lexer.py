@@ -7,6 +7,7 @@ heredoc bodies (read by hand: they end wherever the marker text first appears).
 """
 from __future__ import annotations
 
+import codecs
 import re
 from functools import lru_cache
 from importlib import resources
@@ -52,8 +53,6 @@ def decode(data: bytes | str) -> str:
 def _go_rune_errors(err: UnicodeDecodeError) -> tuple[str, int]:
     return "\ufffd", err.start + 1
 
-
-import codecs  # noqa: E402  (registration lives next to its handler)
 
 codecs.register_error("caddy_py.go_runes", _go_rune_errors)
 
