@@ -160,6 +160,11 @@ class Notifier:
         self._flush()
         if self._timer is not None:
             self._timer.cancel()
+        # sockets whose close frame cannot be flushed are aborted after write_wait
+        remaining = list(self.sessions)
+        if remaining:
+            wait = max(s.settings.write_wait for s in remaining)
+            self.loop.call_later(wait, lambda: [s.transport.abort() for s in remaining if not s.closed])
         await self.link.close()
 
     def stats(self) -> dict[str, Any]:

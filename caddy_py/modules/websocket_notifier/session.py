@@ -199,14 +199,14 @@ class Session(asyncio.Protocol):
     def flush(self) -> None:
         """Write everything queued this turn at once; detect slow consumers (§13.6)."""
         out = self.out
-        if not out or self.closed:
+        t = self.transport
+        if not out or self.closed or t.is_closing():
             out.clear()
             return
         n = len(out)
         data = out[0] if n == 1 else b"".join(out)
         out.clear()
         had_event, self.has_event = self.has_event, False
-        t = self.transport
         if t.get_write_buffer_size() == 0:
             self.backlog = 0
         t.write(data)
