@@ -222,3 +222,46 @@ async def test_websocket_close_codes_match(caddy_bin, caddy_env, tmp_path):
             assert results[1] == results[0]
     finally:
         await runner.cleanup()
+
+
+async def test_error_pages_and_handle_response(caddy_bin, caddy_env, tmp_path, echo_port):
+    """RUNTIME-NOTES 7 (a file_server error page keeps the error's status), handle_response
+    routes and replace_status, and an upstream without a Server header."""
+    root = tmp_path / "errs"
+    root.mkdir()
+    (root / "404.html").write_text("<h1>custom not found</h1>")
+    from .test_proxy_features import raw_upstream
+
+    bare, bare_port = await raw_upstream(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbare")
+
+    def make(port: int) -> dict[str, Any]:
+        up = [{"dial": f"127.0.0.1:{echo_port}"}]
+        routes = [
+            {"match": [{"path": ["/bare"]}], "handle": [
+                {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{bare_port}"}]}]},
+            {"match": [{"path": ["/hr/*"]}], "handle": [{"handler": "reverse_proxy", "upstreams": up,
+                "handle_response": [
+                    {"match": {"status_code": [4]}, "routes": [{"handle": [
+                        {"handler": "copy_response_headers", "include": ["X-Up"]},
+                        {"handler": "static_response", "body": "rp {http.reverse_proxy.status_code}"}]}]},
+                    {"match": {"status_code": [503]}, "routes": [{"handle": [
+                        {"handler": "copy_response", "status_code": 502}]}]},
+                    {"status_code": 202}]}]},
+            {"match": [{"path": ["/files/*"]}], "handle": [
+                {"handler": "rewrite", "strip_path_prefix": "/files"},
+                {"handler": "file_server", "root": str(root)}]},
+        ]
+        errors = [{"handle": [{"handler": "rewrite", "uri": "/404.html"},
+                              {"handler": "file_server", "root": str(root)}]}]
+        return {"apps": {"http": {"servers": {"srv0": {"listen": [f"127.0.0.1:{port}"],
+                                                       "routes": routes, "errors": {"routes": errors}}}}}}
+
+    names = ("Server", "Via", "Content-Type", "X-Up", "Content-Length")
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+            for path in ("/files/missing.txt", "/files/404.html", "/hr/a?status=404",
+                         "/hr/b?status=503", "/hr/c?status=200", "/bare"):
+                want, got = await both(pair, "GET", path, names)
+                assert got == want, path
+    finally:
+        bare.close()

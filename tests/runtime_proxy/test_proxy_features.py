@@ -214,3 +214,82 @@ async def test_unloading_the_config_closes_websockets_with_1001(site, upstream, 
         assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 1001
     await asyncio.wait_for(upstream_closed.wait(), 5)
     assert codes == [1001]
+
+
+async def raw_upstream(answer: bytes):
+    """A bare TCP upstream that reads one request head and writes `answer` as is."""
+    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_no_server_header_from_upstream_means_none_to_the_client(site, client):
+    server, port = await raw_upstream(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok")
+    try:
+        s = await site([rp(port)])
+        async with client.get(s.url) as r:
+            assert await r.text() == "ok"
+            assert "Server" not in r.headers and r.headers["X-A"] == "b"
+            assert r.headers["Via"] == "1.1 Caddy"
+    finally:
+        server.close()
+
+
+async def test_chunked_upstream_body_and_http10_via(site, client):
+    server, port = await raw_upstream(
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close")
+    try:
+        s = await site([rp(port)])
+        async with client.get(s.url) as r:
+            assert await r.text() == "until close"
+            assert r.headers["Via"] == "1.0 Caddy"
+    finally:
+        server.close()
+
+
+async def test_unhealthy_latency_counts_a_failure(site, client, upstream):
+    slow = await upstream(named("slow"))
+    fast = await upstream(named("fast"))
+    s = await site([{"handler": "reverse_proxy",
+                     "upstreams": [{"dial": f"127.0.0.1:{slow}"}, {"dial": f"127.0.0.1:{fast}"}],
+                     "load_balancing": {"selection_policy": {"policy": "first"}},
+                     "health_checks": {"passive": {"fail_duration": "1m", "unhealthy_latency": 1}}}])
+    got = []
+    for _ in range(3):
+        async with client.get(s.url) as r:
+            got.append((r.status, await r.text()))
+    # every answer takes >= 1ns: each host fails in turn, then none is left
+    assert got == [(200, "slow"), (200, "fast"), (503, "")]
+
+
+async def test_sse_through_encode_and_proxy_streams_each_event(site, upstream, client):
+    import zlib
+
+    second = asyncio.Event()
+
+    async def sse(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        await resp.write(b"data: first\n\n")
+        await second.wait()
+        await resp.write(b"data: second\n\n")
+        await resp.write_eof()
+        return resp
+
+    port = await upstream(sse)
+    s = await site([{"handler": "encode", "encodings": {"gzip": {}}, "minimum_length": 1}, rp(port)])
+    async with client.get(s.url, headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.headers["Content-Encoding"] == "gzip"
+        d = zlib.decompressobj(31)
+        got = b""
+        while b"\n\n" not in got:
+            got += d.decompress(await asyncio.wait_for(r.content.readany(), 5))
+        assert got == b"data: first\n\n"
+        second.set()
+        got += d.decompress(await r.read())
+        assert got.endswith(b"data: second\n\n")

@@ -29,6 +29,7 @@ from .health import ActiveHealthChecker, PassivePolicy
 from .hosts import Upstream, acquire_host, dynamic_host, forget_failure_later, release_host
 from .rewrite import UpstreamRewrite
 from .selection import load_policy
+from .sniff import detect_content_type
 from .transport import HTTPTransport
 from .upgrade import RawResponse, Stream, open_raw, roundtrip_raw
 from .upstreams import load_source
@@ -447,6 +448,8 @@ class ReverseProxy:
             if self.resp_ops.require is None or self.resp_ops.require.match(res.status, hdrs):
                 self.resp_ops.ops.apply(hdrs, req.replacer)
         body = res.body
+        if "Content-Type" not in hdrs and req.method != "HEAD":
+            body = await _sniff_type(body, hdrs, req)
         if self.response_buffers != 0 and "Content-Length" not in hdrs:
             body, complete, size = await _buffer(body, self.response_buffers)
             if complete:
@@ -500,6 +503,31 @@ class ReverseProxy:
         finally:
             self._streams.discard(stream)
         return resp
+
+
+async def _sniff_type(body: AsyncIterator[bytes], hdrs: CIMultiDict[str],
+                      req: Request) -> AsyncIterator[bytes]:
+    """Go's server sniffs a Content-Type from the first bytes when none is set."""
+    first = b""
+    async for chunk in body:
+        first = chunk
+        if chunk:
+            break
+    if first:
+        hdrs["Content-Type"] = detect_content_type(first)
+    else:
+        req.on_prepare.append(_drop_content_type)
+
+    async def rest() -> AsyncIterator[bytes]:
+        if first:
+            yield first
+        async for chunk in body:
+            yield chunk
+    return rest()
+
+
+def _drop_content_type(resp: web.StreamResponse) -> None:
+    resp.headers.popall("Content-Type", None)
 
 
 def _drop_server_header(resp: web.StreamResponse) -> None:
