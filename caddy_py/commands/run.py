@@ -88,17 +88,21 @@ class _Process:
 
     async def main(self) -> int:
         loop = asyncio.get_running_loop()
+        # signals first: a SIGHUP or SIGTERM arriving while the first config loads must not
+        # kill the process (the runtime's lock orders a reload after the initial load)
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        if self.path:
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload_file()))
+        else:
+            loop.add_signal_handler(signal.SIGHUP, lambda: None)
         cfg: dict[str, Any] = _load_file(self.path, self.adapter) if self.path else {}
         try:
             await self.runtime.load(cfg)
         except ConfigError as e:
             await self.runtime.stop()
             raise UserError(f"loading initial config: {e}") from None
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        if self.path:
-            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload_file()))
         watcher = loop.create_task(self._watch()) if self.watch and self.path else None
         stopped = loop.create_task(self.runtime.stopped.wait())
         signalled = loop.create_task(stop.wait())

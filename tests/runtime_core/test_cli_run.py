@@ -21,7 +21,9 @@ def write_config(path: Path, port: int, body: str, admin: int | None = None) -> 
     cfg = {"admin": {"listen": f"127.0.0.1:{admin}"} if admin else {"disabled": True},
            "apps": {"http": {"servers": {"srv0": {"listen": [f"127.0.0.1:{port}"], "routes": [
                {"handle": [{"handler": "static_response", "body": body}]}]}}}}}
-    path.write_text(json.dumps(cfg))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(cfg))
+    tmp.replace(path)  # atomically: a SIGHUP must never read a half-written file
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
