@@ -67,6 +67,13 @@ OPTION_CASES: dict[str, str] = {
     "auto_https_none": opts("\tauto_https\n"),
     "metrics": opts("\tmetrics\n"),
     "metrics_per_host": opts("\tmetrics {\n\t\tper_host\n\t}\n"),
+    "metrics_all": opts("\tmetrics {\n\t\tper_host\n\t\tobserve_catchall_hosts\n\t\totlp\n\t}\n"),
+    "metrics_and_servers_metrics": opts("\tmetrics {\n\t\tobserve_catchall_hosts\n\t}\n\tservers {\n\t\tmetrics {\n"
+                                        "\t\t\tper_host\n\t\t}\n\t}\n"),
+    "order_first_then_after": opts("\torder respond first\n\torder abort after respond\n",
+                                   ":8080 {\n\tvars x 1\n\tabort /a\n\trespond x\n}\n"),
+    "order_extra_arg": opts("\torder respond first x\n"),
+    "servers_protocols_empty": opts("\tservers {\n\t\tprotocols\n\t\tclient_ip_headers\n\t}\n"),
     "metrics_bad": opts("\tmetrics {\n\t\tnope\n\t}\n"),
     "ocsp_stapling_off": opts("\tocsp_stapling off\n"),
     "ocsp_stapling_bad": opts("\tocsp_stapling on\n"),

@@ -36,6 +36,21 @@ TLSAPP_CASES: dict[str, str] = {
     "ech_with_sites": "{\n\tech ech.a.com\n}\na.com {\n\trespond x\n}\n",
     "two_sites_same_settings": "a.com {\n\ttls internal\n}\nb.com {\n\ttls internal\n}\nc.com {\n\trespond x\n}\n",
     "get_certificate_wildcard": "*.a.com {\n\ttls {\n\t\tget_certificate http https://x/y\n\t}\n}\nb.a.com {\n\trespond x\n}\n",
+    "combo_local_certs_email_site": "{\n\tlocal_certs\n\temail g@a.com\n}\na.com {\n\ttls me@a.com\n}\nb.com {\n"
+                                    "\trespond x\n}\n",
+    "combo_cert_issuer_internal_and_acme_site": "{\n\tcert_issuer internal\n}\na.com {\n\ttls {\n\t\tca https://x\n"
+                                                "\t}\n}\nb.com, c.com {\n\trespond x\n}\n",
+    "combo_wildcards_shadow": "{\n\temail g@a.com\n}\n*.a.com {\n\ttls internal\n}\nx.a.com {\n\ttls {\n"
+                              "\t\tkey_type p384\n\t}\n}\ny.a.com, z.b.com {\n\trespond y\n}\n:443 {\n\trespond c\n}\n",
+    "combo_on_demand_catch_all": "{\n\tlocal_certs\n}\n:443 {\n\ttls {\n\t\ton_demand\n\t}\n}\na.com {\n\trespond a\n}\n",
+    "combo_http_port_sites": "{\n\thttp_port 8080\n}\na.com:8080 {\n\trespond a\n}\nb.com {\n\ttls {\n"
+                             "\t\tca https://x\n\t}\n}\n",
+    "combo_default_bind_tls_ca": "{\n\tdefault_bind 10.0.0.1\n}\na.com {\n\ttls {\n\t\tissuer acme\n\t}\n}\n",
+    "combo_internal_ip_and_public": "1.2.3.4, a.com {\n\trespond x\n}\n",
+    "combo_double_wildcard_on_demand": "*.*.a.com {\n\ttls {\n\t\ton_demand\n\t}\n}\n",
+    "combo_tailscale": "x.ts.net, a.com {\n\trespond x\n}\n",
+    "combo_acme_ca_root_and_eab_site": "{\n\tacme_ca_root /g.pem\n}\na.com {\n\ttls {\n\t\tca_root /l.pem\n"
+                                       "\t\teab k m\n\t}\n}\n",
     "acme_issuer_everything": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tdir https://ca.example\n"
                               "\t\t\ttest_dir https://test.example\n\t\t\temail a@b.c\n\t\t\tprofile shortlived\n"
                               "\t\t\tlifetime 6d\n\t\t\ttimeout 1m\n\t\t\tdisable_tlsalpn_challenge\n"
