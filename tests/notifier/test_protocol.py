@@ -45,3 +45,21 @@ def test_parse_request_fields() -> None:
 def test_parse_request_rejects(bad: bytes) -> None:
     with pytest.raises(p.ProtocolError):
         p.parse_request(bad)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (rb'{"operation":"x\ud800"}', "x\ufffd"),
+    (rb'{"operation":"\u0041\udc00"}', "A\ufffd"),
+    (rb'{"operation":"\ud83d\ude00\ud800"}', "\U0001f600\ufffd"),
+    (rb'{"operation":"\\ud800"}', "\\ud800"),
+    (b'{"operation":"a\xffb"}', "a\ufffdb"),
+])
+def test_backend_lone_surrogates_and_bad_utf8_become_replacement(raw: bytes, expected: str) -> None:
+    assert p.parse_backend(raw).operation == expected
+
+
+def test_backend_malformed_still_raises() -> None:
+    import msgspec
+
+    with pytest.raises(msgspec.DecodeError):
+        p.parse_backend(b'{"operation":')

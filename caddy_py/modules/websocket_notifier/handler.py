@@ -101,7 +101,7 @@ class WebsocketNotifier:
             return _plain(503)
         cfg = self.cfg
         if not notifier.has_room():
-            log.warning("max_connections reached", extra={"upstream": cfg.upstream})
+            log.warning("max_connections reached", extra={"caddy_fields": {"upstream": cfg.upstream}})
             return _plain(503)
         settings = cfg.session
         if settings.chan_size != notifier.chan_size:  # queue sizes are fixed at hub creation (§9)

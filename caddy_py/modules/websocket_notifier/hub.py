@@ -332,8 +332,8 @@ class Hub:
             self.counters.resume_recovered += 1
         else:
             self.counters.resume_gap += 1
-            log.info("resume with a gap", extra={"seq": req.seq, "oldest": buf[0][0] if buf else None,
-                                                   "current": self.seq})
+            fields = {"seq": req.seq, "oldest": buf[0][0] if buf else None, "current": self.seq}
+            log.info("resume with a gap", extra={"caddy_fields": fields})
         self.actions.append(Send(conn, p.resume_success(sorted(sub.channels), recovered)))
         chans = sub.channels
         sent = 0
@@ -356,7 +356,7 @@ class Hub:
                 self._deauthorize(msg.credential or "")
         except (msgspec.DecodeError, ValueError) as e:  # FIX 18b: skip, keep the link
             self.counters.backend_malformed += 1
-            log.warning("malformed backend message", extra={"error": str(e)})
+            log.warning("malformed backend message", extra={"caddy_fields": {"error": str(e)}})
 
     def _event(self, msg: p.BackendMessage) -> None:
         self.seq += 1

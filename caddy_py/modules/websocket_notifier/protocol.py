@@ -220,18 +220,26 @@ class BackendMessage(msgspec.Struct):
 _BACKEND = msgspec.json.Decoder(BackendMessage)
 
 
+_ESCAPES = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+                      r"|\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def _fix_surrogate(m: re.Match[str]) -> str:
+    text = m.group(0)
+    return text if text == "\\\\" or len(text) == 12 else "\\ufffd"
+
+
 def parse_backend(data: bytes) -> BackendMessage:
     """Decode one backend frame; raises msgspec.DecodeError (or ValueError) when malformed."""
     try:
         return _BACKEND.decode(data)
-    except msgspec.DecodeError:
-        # Go accepts invalid UTF-8 and lone surrogates inside strings; retry on repaired text
-        fixed = data.decode("utf-8", "replace")
-        fixed = re.sub(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<![0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}",
-                       "\\\\ufffd", fixed)
-        if fixed.encode() == data:
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # Go accepts invalid UTF-8 and lone surrogate escapes inside strings (both become
+        # U+FFFD); msgspec rejects them, so retry once on repaired text
+        fixed = _ESCAPES.sub(_fix_surrogate, data.decode("utf-8", "replace")).encode()
+        if fixed == data:
             raise
-        return _BACKEND.decode(fixed.encode())
+        return _BACKEND.decode(fixed)
 
 
 def strs(values: list[str | None] | None) -> list[str]:

@@ -85,7 +85,7 @@ class Session(asyncio.Protocol):
         try:
             messages = self.reader.feed(data)
         except f.FrameError as e:
-            log.debug("protocol error", extra={"remote": self.peer, "error": e.reason})
+            log.debug("protocol error", extra={"caddy_fields": {"remote": self.peer, "error": e.reason}})
             self.close(e.code, e.reason)
             return
         notifier = self.notifier
@@ -218,7 +218,7 @@ class Session(asyncio.Protocol):
         self.backlog += n
         if had_event and self.backlog > self.settings.chan_size and not self.closing:
             self.notifier.hub.counters.throttled += 1
-            log.info("slow consumer closed", extra={"remote": self.peer, "backlog": self.backlog})
+            log.info("slow consumer closed", extra={"caddy_fields": {"remote": self.peer, "backlog": self.backlog}})
             self.close(1013, "slow consumer")
 
     def _flush_now(self) -> None:
@@ -259,7 +259,7 @@ class Session(asyncio.Protocol):
                 t.abort()
             return
         if now - self.last_read >= s.pong_wait:
-            log.debug("read deadline passed", extra={"remote": self.peer})
+            log.debug("read deadline passed", extra={"caddy_fields": {"remote": self.peer}})
             self.close(1001, "")
             return
         if self.stuck_since:
@@ -267,7 +267,7 @@ class Session(asyncio.Protocol):
                 self.stuck_since = 0.0
                 self.backlog = 0
             elif now - self.stuck_since >= s.write_wait:
-                log.debug("write timeout", extra={"remote": self.peer})
+                log.debug("write timeout", extra={"caddy_fields": {"remote": self.peer}})
                 t.abort()
                 return
         if now >= self.next_ping:

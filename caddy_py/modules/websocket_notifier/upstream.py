@@ -86,9 +86,10 @@ class UpstreamLink:
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - any dial failure means: try again later
-                log_maint.warning("upstream dial failed", extra={"upstream": self.url, "error": str(e)})
+                fields = {"upstream": self.url, "error": str(e)}
+                log_maint.warning("upstream dial failed", extra={"caddy_fields": fields})
                 continue
-            log_maint.info("upstream connected", extra={"upstream": self.url})
+            log_maint.info("upstream connected", extra={"caddy_fields": {"upstream": self.url}})
             try:
                 await self._run(ws)
             finally:
@@ -98,7 +99,7 @@ class UpstreamLink:
                 self.notifier.upstream_down()
                 if not ws.closed:
                     await asyncio.shield(ws.close())
-            log_maint.warning("upstream disconnected", extra={"upstream": self.url})
+            log_maint.warning("upstream disconnected", extra={"caddy_fields": {"upstream": self.url}})
 
     async def _run(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
@@ -119,7 +120,7 @@ class UpstreamLink:
             try:
                 msg = await ws.receive(timeout=self.settings.pong_wait)
             except asyncio.TimeoutError:
-                log_conn.warning("upstream silent for pong_wait", extra={"upstream": self.url})
+                log_conn.warning("upstream silent for pong_wait", extra={"caddy_fields": {"upstream": self.url}})
                 return
             t = msg.type
             if t is aiohttp.WSMsgType.TEXT:
@@ -131,7 +132,7 @@ class UpstreamLink:
             elif t is aiohttp.WSMsgType.PONG:
                 continue
             else:  # CLOSE, CLOSING, CLOSED, ERROR
-                log_conn.debug("upstream closed", extra={"upstream": self.url, "type": str(t)})
+                log_conn.debug("upstream closed", extra={"caddy_fields": {"upstream": self.url, "type": str(t)}})
                 return
 
     async def _write_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -146,7 +147,7 @@ class UpstreamLink:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - a failed write ends this connection
-            log_conn.warning("upstream write failed", extra={"upstream": self.url, "error": str(e)})
+            log_conn.warning("upstream write failed", extra={"caddy_fields": {"upstream": self.url, "error": str(e)}})
             await ws.close()
 
     async def _ping_loop(self, ws: aiohttp.ClientWebSocketResponse) -> None:
