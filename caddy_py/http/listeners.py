@@ -7,7 +7,8 @@ ranges `:8080-8082` (one listener per port).
 A Listener is an asyncio server kept in the usage pool under its address, so a reload that keeps
 the address keeps the very same socket (no refused connections). Each connection is handed to
 whichever config is active when it is accepted: `listener.factory` is swapped on reload, and
-connections accepted earlier stay with the server that accepted them.
+connections accepted earlier stay with the server that accepted them. Sockets use
+SO_REUSEPORT as Caddy's do on Unix, so a reload may move `127.0.0.1:80` to `:80` without a gap.
 """
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ class Listener:
                 family = {"tcp4": socket.AF_INET, "tcp6": socket.AF_INET6}.get(a.network, socket.AF_UNSPEC)
                 self.server = await loop.create_server(
                     self._protocol, a.host or None, a.start_port, family=family,
-                    reuse_address=True, backlog=1024)
+                    reuse_address=True, reuse_port=hasattr(socket, "SO_REUSEPORT"), backlog=1024)
         except OSError as e:
             raise ConfigError(f"listening on {a.key()}: {e.strerror or e}") from None
         return self

@@ -5,7 +5,8 @@ Semantics (as Caddy's compileRoutes):
   matchers are evaluated when the chain reaches the route, after earlier handlers ran;
 - its handlers run in order, each getting `next`; the last handler's `next` continues with the
   following routes, unless the route is `terminal`, which ends the chain there;
-- within a `group`, only the first matching route runs.
+- within a `group`, only the first matching route runs (per request, across route lists);
+- a terminal route ends in an empty 200, or while handling an error, in the error's status.
 """
 from __future__ import annotations
 
@@ -62,16 +63,15 @@ class _Chain:
 class _Rest:
     """`next` after a non-terminal route: continue with the remaining routes."""
 
-    __slots__ = ("routes", "start", "outer", "groups")
+    __slots__ = ("routes", "start", "outer")
 
-    def __init__(self, routes: "RouteList", start: int, outer: "Next", groups: frozenset[str]) -> None:
+    def __init__(self, routes: "RouteList", start: int, outer: "Next") -> None:
         self.routes = routes
         self.start = start
         self.outer = outer
-        self.groups = groups
 
     def __call__(self, req: "Request") -> Any:
-        return self.routes.run(req, self.start, self.outer, self.groups)
+        return self.routes.run(req, self.start, self.outer)
 
 
 class RouteList:
@@ -101,22 +101,30 @@ class RouteList:
 
     async def serve(self, req: "Request", next: "Next") -> web.StreamResponse:
         """Run the routes; `next` runs after the last one (for a top-level list: empty_handler)."""
-        return await self.run(req, 0, next, frozenset())
+        return await self.run(req, 0, next)
 
-    def run(self, req: "Request", start: int, outer: "Next", groups: frozenset[str]) -> Any:
+    def run(self, req: "Request", start: int, outer: "Next") -> Any:
         routes = self.routes
         n = len(routes)
         i = start
         while i < n:
             r = routes[i]
             i += 1
-            if r.group and r.group in groups:
-                continue
             if r.matchers is not None and not r.matchers.match(req):
                 continue
             if r.group:
-                groups = groups | {r.group}
-            tail: Next = empty_handler if r.terminal else _Rest(self, i, outer, groups)
+                # the groups already used by this request (one set per request, as Caddy's)
+                groups = req.state.get("__route_groups__")
+                if groups is None:
+                    groups = req.state["__route_groups__"] = set()
+                if r.group in groups:
+                    continue
+                groups.add(r.group)
+            tail: Next
+            if r.terminal:
+                tail = error_empty_handler if req.error is not None else empty_handler
+            else:
+                tail = _Rest(self, i, outer)
             if not r.handlers:
                 return tail(req)
             return _Chain(r.handlers, 0, tail)(req)

@@ -45,3 +45,46 @@ async def test_no_error_routes_gives_bare_status(caddy_bin, caddy_env, tmp_path)
     routes = [{"handle": [{"handler": "error", "status_code": 403}]}]
     async with Pair(caddy_bin, tmp_path, caddy_env, json_config(routes)) as pair:
         await pair.assert_same([Req("GET", "/"), Req("POST", "/x", body=b"data")])
+
+
+CADDYFILE = """\
+{{
+	admin off
+}}
+
+http://127.0.0.1:{port} {{
+	@api path /api/*
+	@post method POST
+	@q query mode=json
+	handle @api {{
+		respond @post "posted {{http.request.uri.path}}" 201
+		respond "api {{path.1}} {{query.x}}"
+	}}
+	handle /errors/* {{
+		error "nope {{path.1}}" {{path.1}}
+	}}
+	route /route/* {{
+		vars v one
+		respond "{{vars.v}} {{http.request.orig_uri.path}}"
+	}}
+	respond @q `{{"ok": true}}`
+	respond /empty 204
+	handle_errors 404 410 {{
+		respond "gone: {{err.status_code}} {{err.message}}"
+	}}
+	handle_errors 5xx {{
+		respond "server error {{err.status_code}}"
+	}}
+	respond "default {{host}} {{method}}"
+}}
+"""
+
+
+async def test_caddyfile_site(caddy_bin, caddy_env, tmp_path):
+    async with Pair(caddy_bin, tmp_path, caddy_env, lambda port: CADDYFILE.format(port=port)) as pair:
+        await pair.assert_same([
+            Req("GET", "/api/users?x=1&x=2"), Req("POST", "/api/users"), Req("GET", "/API/Users"),
+            Req("GET", "/errors/404"), Req("GET", "/errors/410"), Req("GET", "/errors/503"),
+            Req("GET", "/errors/400"), Req("GET", "/route/a"), Req("GET", "/x?mode=json"),
+            Req("GET", "/empty"), Req("PUT", "/other"), Req("GET", "/%61pi/x"),
+        ])

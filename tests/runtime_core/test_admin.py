@@ -1,0 +1,101 @@
+"""The admin API in-process: config reads, /load (JSON and Caddyfile), origin checks, metrics, stop."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+
+from caddy_py.config.runtime import Runtime
+from tests.runtime_core.conftest import respond
+from tests.runtime_core.diff import free_port
+
+
+@pytest.fixture
+async def admin():
+    """(runtime, admin port, http port) with the admin API on 127.0.0.1."""
+    rt = Runtime()
+    aport, hport = free_port(), free_port()
+    cfg = {"admin": {"listen": f"127.0.0.1:{aport}"},
+           "apps": {"http": {"servers": {"srv0": {"listen": [f"127.0.0.1:{hport}"], "routes": [
+               {"handle": [respond("first")]}]}}}}}
+    await rt.load(cfg)
+    yield rt, aport, hport
+    await asyncio.wait_for(rt.stop(), 10)
+
+
+async def call(port: int, method: str, path: str, **kw) -> tuple[int, str, dict]:
+    async with aiohttp.ClientSession() as s:
+        async with s.request(method, f"http://127.0.0.1:{port}{path}", **kw) as r:
+            return r.status, await r.text(), dict(r.headers)
+
+
+async def test_get_config_and_paths(admin):
+    _, aport, hport = admin
+    status, body, headers = await call(aport, "GET", "/config/")
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert json.loads(body)["apps"]["http"]["servers"]["srv0"]["listen"] == [f"127.0.0.1:{hport}"]
+    status, body, _ = await call(aport, "GET", "/config/apps/http/servers/srv0/listen/0")
+    assert (status, body) == (200, f'"127.0.0.1:{hport}"\n')
+    status, body, _ = await call(aport, "GET", "/config/apps/nope")
+    assert status == 400 and "error" in json.loads(body)
+
+
+async def test_load_json_and_bad_load(admin):
+    rt, aport, hport = admin
+    new = {"admin": {"listen": f"127.0.0.1:{aport}"},
+           "apps": {"http": {"servers": {"srv0": {"listen": [f"127.0.0.1:{hport}"], "routes": [
+               {"handle": [respond("second")]}]}}}}}
+    status, _, _ = await call(aport, "POST", "/load", json=new)
+    assert status == 200
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"http://127.0.0.1:{hport}/") as r:
+            assert await r.text() == "second"
+    status, body, _ = await call(aport, "POST", "/load", data=b"{nope", headers={"Content-Type": "application/json"})
+    assert status == 400 and json.loads(body)["error"].startswith("loading config: ")
+    assert rt.config["apps"]["http"]["servers"]["srv0"]["routes"][0]["handle"][0]["body"] == "second"
+
+
+async def test_load_caddyfile(admin):
+    _, aport, hport = admin
+    text = f"{{\n\tadmin 127.0.0.1:{aport}\n}}\n\nhttp://127.0.0.1:{hport} {{\n\trespond \"from caddyfile\"\n}}\n"
+    status, body, _ = await call(aport, "POST", "/load", data=text.encode(), headers={"Content-Type": "text/caddyfile"})
+    assert status == 200, body
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"http://127.0.0.1:{hport}/") as r:
+            assert await r.text() == "from caddyfile"
+
+
+async def test_host_and_origin_checks(admin):
+    _, aport, _ = admin
+    status, body, _ = await call(aport, "GET", "/config/", headers={"Host": "evil.example:80"})
+    assert (status, json.loads(body)) == (403, {"error": "host not allowed: evil.example:80"})
+    status, body, _ = await call(aport, "GET", "/config/", headers={"Origin": "http://evil.example"})
+    assert status == 403 and "evil.example" in json.loads(body)["error"]
+    status, _, headers = await call(aport, "GET", "/config/", headers={"Origin": f"http://localhost:{aport}"})
+    assert status == 200 and headers["Access-Control-Allow-Origin"] == f"http://localhost:{aport}"
+    status, _, _ = await call(aport, "GET", "/config/", headers={"Origin": "null"})
+    assert status == 400
+
+
+async def test_metrics_endpoint(admin):
+    _, aport, _ = admin
+    status, body, headers = await call(aport, "GET", "/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    assert "# TYPE" in body
+
+
+async def test_stop(admin):
+    rt, aport, hport = admin
+    status, _, _ = await call(aport, "POST", "/stop")
+    assert status == 200
+    await asyncio.wait_for(rt.stopped.wait(), 10)
+    with pytest.raises(aiohttp.ClientConnectorError):
+        await call(hport, "GET", "/")
+
+
+async def test_wrong_method(admin):
+    _, aport, _ = admin
+    status, body, _ = await call(aport, "POST", "/config/")
+    assert (status, json.loads(body)) == (405, {"error": "method not allowed"})
