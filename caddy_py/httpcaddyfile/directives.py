@@ -106,9 +106,13 @@ class Helper(Dispenser):
         )
 
     def with_dispenser(self, d: Dispenser) -> "Helper":
-        """A helper over d's tokens (keeping d's cursor and context)."""
-        h = self._clone(d.tokens)
-        h.cursor, h.nesting, h.context = d.cursor, d.nesting, d.context
+        """A helper that reads through d itself (as Go's WithDispenser, which shares the
+        Dispenser pointer): moving one moves the other. The adapter state is shared too."""
+        h = object.__new__(_BoundHelper)
+        h._d = d
+        h.options, h.warnings, h.matcher_defs = self.options, self.warnings, self.matcher_defs
+        h.parent_block, h.group_counter = self.parent_block, self.group_counter
+        h.state, h.block_state = self.state, self.block_state
         return h
 
     # -- Caddy's Helper API -------------------------------------------------------------------
@@ -185,6 +189,19 @@ class Helper(Dispenser):
 
     def parse_segment_as_config(self) -> list[ConfigValue]:
         return parse_segment_as_config(self)
+
+
+def _shared(name: str) -> property:
+    return property(lambda self: getattr(self._d, name), lambda self, v: setattr(self._d, name, v))
+
+
+class _BoundHelper(Helper):
+    """A Helper whose dispenser state lives in another Dispenser (see Helper.with_dispenser)."""
+
+    tokens = _shared("tokens")
+    cursor = _shared("cursor")
+    nesting = _shared("nesting")
+    context = _shared("context")
 
 
 def parse_segment_as_subroute(h: Helper) -> Subroute:

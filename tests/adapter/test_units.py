@@ -159,3 +159,15 @@ def test_shorthands() -> None:
         "{http.request.host}{http.request.uri.path}{http.request.header.X-Y}{http.regexp.a.1}"
         "{http.request.uri.query}")
     assert r.replace("{hostport}") == "{http.request.hostport}"
+
+
+def test_with_dispenser_shares_the_dispenser_like_go() -> None:
+    from caddy_py.httpcaddyfile.directives import Helper
+
+    h = Helper([Token("x")], options={"o": 1}, warnings=[], matcher_defs={}, parent_block=None,
+               group_counter=Counter(), state={})
+    d = Dispenser(_toks("a b"))
+    sub = h.with_dispenser(d)
+    assert sub.next() and d.val() == "a"
+    assert d.next_arg() and sub.val() == "b"
+    assert sub.option("o") == 1 and sub.group_counter is h.group_counter
