@@ -1,7 +1,7 @@
 """Password hashes for `http_basic` (`http.authentication.hashes.bcrypt` / `.argon2id`).
 
 Comparisons are CPU-heavy on purpose (bcrypt cost 14 is ~1 s), so callers run `compare` in a
-worker thread. argon2id needs the optional `argon2-cffi` package.
+worker thread. argon2id hashes are Caddy's `$argon2id$v=19$m=..,t=..,p=..$salt$key` strings.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import hmac
 from typing import Any
 
 import bcrypt
+from argon2.low_level import Type, hash_secret_raw
 
 from caddy_py.config.registry import register
 
@@ -47,15 +48,7 @@ class Argon2idHash:
     def from_json(cls, cfg: Any, ctx: Any = None) -> "Argon2idHash":
         return cls()
 
-    def provision(self, ctx: Any) -> None:
-        try:
-            import argon2.low_level  # noqa: F401
-        except ImportError:
-            raise ValueError("argon2id hashes need the argon2-cffi package (pip install argon2-cffi)") from None
-
     def compare(self, hashed: bytes, plaintext: bytes) -> bool:
-        from argon2.low_level import Type, hash_secret_raw
-
         parts = hashed.decode("utf-8", "replace").split("$")
         if len(parts) != 6:
             raise ValueError("invalid hash format")
