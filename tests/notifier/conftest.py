@@ -26,6 +26,8 @@ class Backend:
         self.connected = asyncio.Event()
         self.dial_headers: list[dict[str, str]] = []
         self.auto_verify = False
+        self.autoping = True  # False: a backend that never answers the link's pings
+        self.accepts: asyncio.Queue[int] = asyncio.Queue()  # one item per accepted link
         self.runner: web.AppRunner | None = None
         self.port = 0
 
@@ -50,8 +52,9 @@ class Backend:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     async def _ws(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoping=self.autoping)
         await ws.prepare(request)
+        self.accepts.put_nowait(1)
         self.dial_headers.append(dict(request.headers))
         self.conns.append(ws)
         self.connected.set()

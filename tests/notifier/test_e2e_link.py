@@ -1,6 +1,7 @@
 """End to end: keep-alive, compression, limits, deauthorize, timeouts and shared hubs."""
 from __future__ import annotations
 
+import asyncio
 import json
 import zlib
 
@@ -175,7 +176,6 @@ async def test_inflated_garbage_closes_1007(serve, backend, connect) -> None:
 
 
 async def test_frames_sent_with_the_handshake_are_not_lost(serve, backend) -> None:
-    import asyncio
     import base64
     import os
 
@@ -231,3 +231,12 @@ async def test_ping_burst_coalesced(serve, backend, connect) -> None:
 
 def _masked_text(payload: bytes) -> bytes:
     return bytes([0x81, 0x80 | len(payload)]) + b"\0\0\0\0" + payload
+
+
+async def test_silent_backend_is_redialed(serve, backend) -> None:
+    backend.autoping = False
+    srv = await serve(pong_wait=400_000_000, ping_interval=200_000_000, write_wait=100_000_000)
+    # the link pings every 0.2 s and gives up after 0.4 s of silence, then dials again
+    for _ in range(2):
+        await asyncio.wait_for(backend.accepts.get(), 5)
+    assert srv.notifier.link.dials >= 2
