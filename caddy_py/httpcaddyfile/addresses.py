@@ -10,6 +10,7 @@ from typing import Any
 
 from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.caddyfile.token import Token
+from caddy_py.httpcaddyfile.gorepr import go_quote
 
 DEFAULT_HTTP_PORT = 80
 DEFAULT_HTTPS_PORT = 443
@@ -17,23 +18,6 @@ DEFAULT_HTTPS_PORT = 443
 
 class AddrError(ValueError):
     pass
-
-
-def go_quote(s: str) -> str:
-    """strconv.Quote for the plain text found in addresses."""
-    out = []
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20:
-            out.append("\\x%02x" % ord(ch))
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 def split_host_port(hostport: str) -> tuple[str, str]:
