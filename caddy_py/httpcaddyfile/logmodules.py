@@ -277,6 +277,12 @@ def parse_filter_encoder(d: Dispenser) -> dict:
     return out
 
 
+@module_parser("caddy.logging.cores.mock")
+def parse_mock_core(d: Dispenser) -> dict:
+    """A no-op core Caddy ships for its tests."""
+    return {}
+
+
 @module_parser("caddy.logging.encoders.filter.delete")
 def parse_delete_filter(d: Dispenser) -> dict:
     return {}

@@ -39,6 +39,8 @@ LOGGING_CASES: dict[str, str] = {
                           "\t\t\t}\n\t\t\tflag true\n\t\t}\n"),
     "journald_wrap": log("\t\tformat journald {\n\t\t\twrap console\n\t\t}\n"),
     "level_extra": log("\t\tlevel INFO x\n"),
+    "core_mock": log("\t\tcore mock\n"),
+    "core_twice": log("\t\tcore mock\n\t\tcore mock\n"),
     "core_unknown": log("\t\tcore nosuch\n"),
     "sampling_bad_interval": log("\t\tsampling {\n\t\t\tinterval x\n\t\t}\n"),
     "sampling_unknown": log("\t\tsampling {\n\t\t\tnope 1\n\t\t}\n"),

@@ -51,6 +51,10 @@ TLSAPP_CASES: dict[str, str] = {
     "combo_tailscale": "x.ts.net, a.com {\n\trespond x\n}\n",
     "combo_acme_ca_root_and_eab_site": "{\n\tacme_ca_root /g.pem\n}\na.com {\n\ttls {\n\t\tca_root /l.pem\n"
                                        "\t\teab k m\n\t}\n}\n",
+    "get_certificate_tailscale": "x.ts.net {\n\ttls {\n\t\tget_certificate tailscale\n\t}\n}\n",
+    "get_certificate_tailscale_arg": "x.ts.net {\n\ttls {\n\t\tget_certificate tailscale x\n\t}\n}\n",
+    "get_certificate_http_block": "a.com {\n\ttls {\n\t\tget_certificate http https://x {\n\t\t\ty\n\t\t}\n\t}\n}\n",
+    "get_certificate_unknown": "a.com {\n\ttls {\n\t\tget_certificate nosuch\n\t}\n}\n",
     "acme_issuer_everything": "a.com {\n\ttls {\n\t\tissuer acme {\n\t\t\tdir https://ca.example\n"
                               "\t\t\ttest_dir https://test.example\n\t\t\temail a@b.c\n\t\t\tprofile shortlived\n"
                               "\t\t\tlifetime 6d\n\t\t\ttimeout 1m\n\t\t\tdisable_tlsalpn_challenge\n"
