@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from .test_balancing import hangup, named
@@ -293,3 +294,40 @@ async def test_sse_through_encode_and_proxy_streams_each_event(site, upstream, c
         second.set()
         got += d.decompress(await r.read())
         assert got.endswith(b"data: second\n\n")
+
+
+async def test_read_timeout_cuts_a_stalled_body(site, upstream, client):
+    release = asyncio.Event()
+
+    async def stall(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await resp.prepare(request)
+        await resp.write(b"partial")
+        await release.wait()
+        return resp
+
+    port = await upstream(stall)
+    s = await site([rp(port, transport={"protocol": "http", "read_timeout": "200ms"})])
+    try:
+        async with client.get(s.url) as r:
+            assert r.status == 200
+            with pytest.raises(aiohttp.ClientPayloadError):
+                await asyncio.wait_for(r.read(), 10)
+    finally:
+        release.set()
+
+
+async def test_stream_close_delay_keeps_tunnels_open_after_unload(site, upstream, client):
+    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for msg in ws:
+            await ws.send_str("echo " + msg.data)
+        return ws
+
+    port = await upstream(ws_handler)
+    s = await site([rp(port, stream_close_delay="1h")])
+    async with client.ws_connect(s.url + "/ws") as ws:
+        await s.ctx.cleanup()
+        await ws.send_str("still here")
+        assert (await asyncio.wait_for(ws.receive(), 5)).data == "echo still here"
