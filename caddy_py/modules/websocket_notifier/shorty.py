@@ -112,7 +112,7 @@ class Shorty:
         for tok in self._tok.findall(data):
             x = index.get(tok, 0)
             if x:
-                # the code of x (root-to-leaf, leaf bit least significant), then balance(x)
+                # _code(x) then _balance(x), inlined: this loop is the codec's hot path
                 v = 0
                 n = 0
                 y = x
