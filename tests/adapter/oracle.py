@@ -63,6 +63,22 @@ def caddy_py_adapt(cwd: Path, filename: str = "Caddyfile", env: dict[str, str] |
                       "--pretty"], cwd, e)
 
 
+def caddy_py_adapt_inprocess(cwd: Path, filename: str = "Caddyfile") -> Outcome:
+    """`caddy-py adapt --config filename --pretty` run in this process from `cwd` (fast)."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from caddy_py.commands.adapt import cmd_adapt
+    from tests.adapter.corpus import chdir
+
+    out, err = io.StringIO(), io.StringIO()
+    args = type("Args", (), {"config": filename, "adapter": "caddyfile", "pretty": True, "validate": False})()
+    with chdir(cwd), redirect_stdout(out), redirect_stderr(err):
+        code = cmd_adapt(args)  # type: ignore[arg-type]
+    error, warnings = _parse_stderr(err.getvalue())
+    return Outcome(code, out.getvalue(), error, warnings)
+
+
 def compare(caddy_bin: str, text: str, tmp: Path, filename: str = "Caddyfile",
             env: dict[str, str] | None = None) -> tuple[Outcome, Outcome]:
     """Write `text` to tmp/filename and adapt it with both; returns (caddy, caddy-py)."""

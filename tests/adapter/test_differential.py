@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.adapter.oracle import Outcome, caddy_adapt
-from tests.adapter.corpus import chdir
+from tests.adapter.oracle import caddy_adapt
+from tests.adapter.oracle import caddy_py_adapt_inprocess as _caddy_py  # also used by other suites
 
 CASES: dict[str, str] = {
     "bare_port": ':8080 {\n\trespond "hi"\n}\n',
@@ -108,23 +108,6 @@ CASES: dict[str, str] = {
     "not_with_expression": ":8080 {\n\t@n not `{path} == '/x'`\n\trespond @n x\n}\n",
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
-
-
-def _caddy_py(tmp: Path) -> Outcome:
-    import io
-    import sys
-    from contextlib import redirect_stderr, redirect_stdout
-
-    from caddy_py.commands.adapt import cmd_adapt
-    from tests.adapter.oracle import _parse_stderr
-
-    out, err = io.StringIO(), io.StringIO()
-    args = type("A", (), {"config": "Caddyfile", "adapter": "caddyfile", "pretty": True, "validate": False})()
-    with chdir(tmp), redirect_stdout(out), redirect_stderr(err):
-        code = cmd_adapt(args)  # type: ignore[arg-type]
-    error, warnings = _parse_stderr(err.getvalue())
-    del sys
-    return Outcome(code, out.getvalue(), error, warnings)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
