@@ -189,8 +189,31 @@ def _response_size(resp: Any) -> int:
     return 0
 
 
+def _streamed_size(req: "Request", resp: Any, given: int | None) -> int:
+    """Body bytes of a streamed response: `resp.caddy_body_size` when the server counted them,
+    else its Content-Length (aiohttp's own counters include the header block and chunk
+    framing), else what the server passed."""
+    if resp is None or req.raw.method == "HEAD":
+        return 0
+    counted = getattr(resp, "caddy_body_size", None)
+    if isinstance(counted, int):
+        return counted
+    cl = resp.headers.get("Content-Length")
+    if cl is not None and cl.isdigit():
+        return int(cl)
+    return given or 0
+
+
+def body_bytes_read(raw: Any) -> int:
+    """Request body bytes handlers consumed (received minus still buffered), like Caddy's
+    lengthReader: a body nobody read counts 0."""
+    content = getattr(raw, "content", None)
+    total = getattr(content, "total_bytes", 0) or 0
+    return max(total - (getattr(content, "_size", 0) or 0), 0)
+
+
 def log_access(server_logs: ServerLogs | None, req: "Request", resp: "web.StreamResponse | None",
-               duration: float, *, size: int | None = None, bytes_read: int = 0) -> None:
+               duration: float, *, size: int | None = None, bytes_read: int | None = None) -> None:
     """Write the access log entry of one finished request (see the module docstring)."""
     if server_logs is None or not server_logs.should_log(req.raw.host or ""):
         return
@@ -202,8 +225,12 @@ def log_access(server_logs: ServerLogs | None, req: "Request", resp: "web.Stream
     status = resp.status if resp is not None else 0
     level = logging.ERROR if status >= 500 else logging.INFO
     names = [n for n in server_logs.logger_names_for(req) if app.enabled(n, level)]
-    if size is None or hasattr(resp, "body"):
+    if resp is not None and hasattr(resp, "body"):
         size = _response_size(resp)  # a buffered body is counted exactly, without headers
+    else:
+        size = _streamed_size(req, resp, size)
+    if not bytes_read:
+        bytes_read = body_bytes_read(req.raw)
     repl = req.replacer
     if repl is not None:
         repl.set("http.response.status", status)

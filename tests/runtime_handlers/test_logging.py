@@ -95,6 +95,50 @@ async def test_access_log_entries_match_caddy(caddy_bin, caddy_env, tmp_path):
     assert (got[2]["user_id"], got[2]["status"], got[3]["status"]) == ("alice", 200, 401)
 
 
+async def test_proxied_entries_count_body_bytes_like_caddy(caddy_bin, caddy_env, tmp_path):
+    from aiohttp import web
+
+    async def upstream(request: web.Request) -> web.StreamResponse:
+        data = await request.read()
+        if request.path == "/chunked":
+            resp = web.StreamResponse(headers={"X-Up": "1"})
+            await resp.prepare(request)
+            await resp.write(b"a" * 100)
+            await resp.write(b"b" * 50)
+            await resp.write_eof()
+            return resp
+        return web.Response(text=f"read {len(data)}")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", upstream)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    up = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    proxy = [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]}]
+
+    def make(port: int) -> dict[str, Any]:
+        return _config(port, tmp_path / f"proxy-{port}.log", {"default_logger_name": "log0"}, proxy)
+
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+            reqs = [("POST", "/up", {}, b"x" * 1234), ("GET", "/chunked", {}, b""), ("HEAD", "/up", {}, b"")]
+            for port in pair.ports.values():
+                await _requests_then_barrier(port, reqs)
+            want = _entries(tmp_path / f"proxy-{pair.ports['caddy']}.log")
+            got = _entries(tmp_path / f"proxy-{pair.ports['py']}.log")
+    finally:
+        await runner.cleanup()
+    # a chunked body's size needs the server to count written bytes (resp.caddy_body_size), so
+    # only its other fields are compared
+    pick = lambda e: (e["request"]["method"], e["bytes_read"], e["status"],  # noqa: E731
+                      None if e["request"]["uri"] == "/chunked" else e["size"])
+    assert [pick(e) for e in got] == [pick(e) for e in want]
+    assert [pick(e) for e in got] == [("POST", 1234, 200, 9), ("GET", 0, 200, None), ("HEAD", 0, 200, 0)]
+    assert want[1]["size"] == 150
+
+
 async def test_credentials_logger_names_and_skip_hosts(serve, tmp_path):
     log_file = tmp_path / "a.log"
     server_logs = {"default_logger_name": "log0", "should_log_credentials": True,
