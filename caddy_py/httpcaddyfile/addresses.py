@@ -141,9 +141,17 @@ def lower_except_placeholders(s: str) -> str:
             in_ph = True
         if ch == "}" and in_ph and not escaped:
             in_ph = False
-        out.append(ch if in_ph else ch.lower())
+        out.append(ch if in_ph else _go_to_lower(ch))
         escaped = False
     return "".join(out)
+
+
+def _go_to_lower(ch: str) -> str:
+    """unicode.ToLower: one rune to one rune (Python's lower() may give two, as for U+0130)."""
+    low = ch.lower()
+    if len(low) == 1:
+        return low
+    return "i" if ch == "\u0130" else ch
 
 
 # -- network addresses (caddy.ParseNetworkAddress and friends) ---------------------------------

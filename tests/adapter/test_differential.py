@@ -109,6 +109,14 @@ CASES: dict[str, str] = {
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
 
+# Site key forms: each becomes `KEY {\n\trespond x\n}`.
+SITE_KEYS = ["ÉXAMPLE.com", "İSTANBUL.com", "ΣΑΣ.gr", "xn--bcher-kva.example", "[fe80::1%eth0]:8080",
+             "[::ffff:1.2.3.4]:80", "[2001:DB8::1]", "127.0.0.1:0", ":0", "localhost:65535", "*:8080",
+             "a.com:-1", "a.com:+80", "a.com:080", "http://a.com:443", "https://:80", "unix//x.sock",
+             "a.com/path/*", "a.com:8080/x", "{env.HOST}", "a.com:", "[::1", "::1", "http://[::1]", "A.com.",
+             "HTTPS://A.COM", "a.com:99999999999999999999", "wss://a.com", "ftp://a.com"]
+CASES.update({f"key_{i:02d}": f"{k} {{\n\trespond x\n}}\n" for i, k in enumerate(SITE_KEYS)})
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
