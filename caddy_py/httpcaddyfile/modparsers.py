@@ -26,7 +26,7 @@ def module_parser(module_id: str) -> Callable[[ModuleParser], ModuleParser]:
 
 def _load() -> None:
     # the built-in guest modules register themselves when imported
-    from caddy_py.httpcaddyfile import logmodules, serveroptions, tlsmodules  # noqa: F401
+    from caddy_py.httpcaddyfile import clientauth, logmodules, serveroptions, tlsmodules  # noqa: F401
 
 
 def unmarshal_module(d: Dispenser, module_id: str) -> Any:

@@ -9,7 +9,8 @@ from caddy_py.httpcaddyfile.gotime import GoValueError, parse_duration
 from caddy_py.httpcaddyfile.modparsers import module_name, unmarshal_module
 from caddy_py.httpcaddyfile.registry import ConfigValue
 from caddy_py.httpcaddyfile.tlsmodels import ACMEIssuer, ConnectionPolicy, FileLoader, FolderLoader, InternalIssuer
-from caddy_py.httpcaddyfile.tlsmodules import dns_provider, parse_client_auth
+from caddy_py.httpcaddyfile.clientauth import parse_client_auth
+from caddy_py.httpcaddyfile.tlsmodules import dns_provider
 
 SUPPORTED_PROTOCOLS = ("tls1.2", "tls1.3")
 SUPPORTED_CURVES = ("x25519mlkem768", "x25519", "secp256r1", "secp384r1", "secp521r1")
