@@ -240,20 +240,7 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
         elif key == "handle_response":
             rp.handle_response_segments.append(d.new_from_next_segment())
         elif key == "replace_status":
-            args = d.remaining_args()
-            if len(args) not in (1, 2):
-                raise d.err("must have one or two arguments: an optional response matcher, and a status code")
-            rh: dict[str, Any] = {}
-            if len(args) == 2:
-                rh["match"] = _named_response_matcher(d, rp, args[0])
-                code = args[1]
-            else:
-                code = args[0]
-            if code:
-                rh["status_code"] = weak_string(code)
-            if d.next_block(d.nesting):
-                raise d.err("cannot define routes for 'replace_status', use 'handle_response' instead.")
-            h.setdefault("handle_response", []).append(rh)
+            h.setdefault("handle_response", []).append(parse_replace_status(d, rp.response_matchers))
         elif key == "verbose_logs":
             if h.get("verbose_logs"):
                 raise d.err("verbose_logs already specified")
@@ -288,10 +275,26 @@ def _upstream(dial: str) -> dict[str, Any]:
     return {"dial": dial} if dial else {}
 
 
-def _named_response_matcher(d: Dispenser, rp: ProxyParse, name: str) -> dict:
+def parse_replace_status(d: Dispenser, matchers: dict[str, dict]) -> dict[str, Any]:
+    """`replace_status [@matcher] <status>` as a response handler (reverse_proxy, intercept)."""
+    args = d.remaining_args()
+    if len(args) not in (1, 2):
+        raise d.err("must have one or two arguments: an optional response matcher, and a status code")
+    rh: dict[str, Any] = {}
+    if len(args) == 2:
+        rh["match"] = _named_response_matcher(d, matchers, args[0])
+    code = args[-1]
+    if code:
+        rh["status_code"] = weak_string(code)
+    if d.next_block(d.nesting):
+        raise d.err("cannot define routes for 'replace_status', use 'handle_response' instead.")
+    return rh
+
+
+def _named_response_matcher(d: Dispenser, matchers: dict[str, dict], name: str) -> dict:
     if not name.startswith(MATCHER_PREFIX):
         raise d.err("must use a named response matcher, starting with '@'")
-    found = rp.response_matchers.get(name)
+    found = matchers.get(name)
     if found is None:
         raise d.err(f"no named response matcher defined with name '{name[1:]}'")
     return found
@@ -399,11 +402,12 @@ def _health_passive(d: Dispenser, rp: ProxyParse, key: str) -> None:
     put(passive, key, int_arg(d, fmt))
 
 
-def finalize_reverse_proxy(helper: Helper, rp: ProxyParse) -> dict[str, Any]:
-    """FinalizeUnmarshalCaddyfile: handle_response blocks become routes; the handler's JSON."""
-    h = rp.handler
-    handlers = h.setdefault("handle_response", [])
-    for d in rp.handle_response_segments:
+def finalize_handle_responses(helper: Helper, obj: dict[str, Any], segments: list[Dispenser],
+                              matchers: dict[str, dict]) -> None:
+    """FinalizeUnmarshalCaddyfile of reverse_proxy and intercept: each handle_response block
+    becomes a response handler with routes; those without a matcher go last."""
+    handlers = obj.setdefault("handle_response", [])
+    for d in segments:
         d.next()
         args = d.remaining_args()
         if len(args) > 1:
@@ -411,17 +415,19 @@ def finalize_reverse_proxy(helper: Helper, rp: ProxyParse) -> dict[str, Any]:
                         f"is allowed, but got: [{' '.join(args)}]")
         rh: dict[str, Any] = {}
         if args:
-            rh["match"] = _named_response_matcher(d, rp, args[0])
+            rh["match"] = _named_response_matcher(d, matchers, args[0])
         subroute = parse_segment_as_subroute(helper.with_dispenser(d.new_from_next_segment()))
         if subroute.routes:
             rh["routes"] = [r.to_json() for r in subroute.routes]
         handlers.append(rh)
-    with_match = [x for x in handlers if "match" in x]
-    without = [x for x in handlers if "match" not in x]
-    h["handle_response"] = with_match + without
-    if not h["handle_response"]:
-        del h["handle_response"]
-    return h
+    obj["handle_response"] = [x for x in handlers if "match" in x] + [x for x in handlers if "match" not in x]
+    if not obj["handle_response"]:
+        del obj["handle_response"]
+
+
+def finalize_reverse_proxy(helper: Helper, rp: ProxyParse) -> dict[str, Any]:
+    finalize_handle_responses(helper, rp.handler, rp.handle_response_segments, rp.response_matchers)
+    return rp.handler
 
 
 @handler_directive("reverse_proxy")

@@ -1,0 +1,1 @@
+"""Caddy module intercept: Caddyfile parser in caddyfile.py."""

@@ -1,0 +1,1 @@
+"""Caddy module push: Caddyfile parser in caddyfile.py."""

@@ -1,0 +1,1 @@
+"""Caddy module timeouts: Caddyfile parser in caddyfile.py."""

@@ -1,0 +1,1 @@
+"""Caddy module tracing: Caddyfile parser in caddyfile.py."""
