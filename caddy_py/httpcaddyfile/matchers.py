@@ -32,13 +32,13 @@ def canonical_header_key(key: str) -> str:
 
 
 def _list_matcher(kind: str) -> Unmarshaler:
-    def parse(d: Dispenser) -> list[str]:
+    def parse(d: Dispenser) -> list[str] | None:
         out: list[str] = []
         while d.next():
             out.extend(d.remaining_args())
             if d.next_block(0):
                 raise d.err(f"malformed {kind} matcher: blocks are not supported")
-        return out
+        return out or None  # Go's nil slice: `path` alone prints null
 
     return parse
 

@@ -117,6 +117,25 @@ SITE_KEYS = ["ÉXAMPLE.com", "İSTANBUL.com", "ΣΑΣ.gr", "xn--bcher-kva.exampl
              "HTTPS://A.COM", "a.com:99999999999999999999", "wss://a.com", "ftp://a.com"]
 CASES.update({f"key_{i:02d}": f"{k} {{\n\trespond x\n}}\n" for i, k in enumerate(SITE_KEYS)})
 
+# Matcher bodies: each is used in a `@m { ... }` block, in a flat route (struct key order) and
+# under a host (inside a subroute, where Go sorts every key).
+MATCHER_BODIES = [
+    "header x_y a", "header X-ÄÖ a", "header x-a a\n\t\theader X-A b", "header", "header x", "header !",
+    "header !x y", "query =a", "query a=1=2", "query a", "query a=", 'query ""', "path", "method get post",
+    "protocol", "protocol a b", "tls", "tls early_data", "tls foo", "tls early_data x", "remote_ip forwarded",
+    "remote_ip", "client_ip private_ranges 1.1.1.1", "file",
+    "file a b {\n\t\t\ttry_policy smallest_size\n\t\t\tsplit_path .php\n\t\t\troot /r\n\t\t}",
+    "file {\n\t\t\tnope\n\t\t}", "not", "not {\n\t\t\tpath /a\n\t\t}\n\t\tnot path /b",
+    "vars_regexp nm {x} ^a", "vars_regexp {x}", "header_regexp h ^a\n\t\theader_regexp h ^b",
+    "header_regexp n h ^a", "path_regexp ^a\n\t\tpath_regexp ^b", "path_regexp a b c", "path_regexp n ^a",
+    "expression `{a}` `{b}`", "expression", "vars x", "vars x 1 2\n\t\tvars x 3", "url_pattern /a/:id",
+    "url_pattern /x {\n\t\t\tignore_case\n\t\t\tbase_url http://a\n\t\t}", "host a.com\n\t\thost b.com",
+    "host a.com {\n\t\t\tx\n\t\t}", "nosuch",
+]
+for i, body in enumerate(MATCHER_BODIES):
+    CASES[f"matcher_{i:02d}_flat"] = f":8080 {{\n\t@m {{\n\t\t{body}\n\t}}\n\trespond @m x\n}}\n"
+    CASES[f"matcher_{i:02d}_sub"] = f"a.com:8080 {{\n\t@m {{\n\t\t{body}\n\t}}\n\trespond @m x\n}}\n"
+
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
