@@ -265,3 +265,33 @@ async def test_error_pages_and_handle_response(caddy_bin, caddy_env, tmp_path, e
                 assert got == want, path
     finally:
         bare.close()
+
+
+async def test_fastcgi_environment_matches(caddy_bin, caddy_env, tmp_path):
+    """The CGI environment caddy builds for a FastCGI upstream, compared variable by variable."""
+    from .test_fastcgi import responder
+
+    server = await asyncio.start_server(responder, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    def routes(p: int) -> list[dict[str, Any]]:
+        return [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{port}"}],
+                             "transport": {"protocol": "fastcgi", "root": str(tmp_path),
+                                           "split_path": [".php"], "env": {"X": "{http.request.method}"}}}]}]
+
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+            for method, path, kw in [
+                ("GET", "/a/index.php/more?q=1", {"headers": {"X-Test": "t", "Cookie": "c=1"}}),
+                ("POST", "/f.php", {"data": b"a=1", "headers": {"Content-Type": "text/plain"}}),
+                ("GET", "/plain/path", {}),
+            ]:
+                want, got = await both(pair, method, path, ("Content-Type", "X-Fcgi", "Status"), **kw)
+                assert got[:2] == want[:2], path
+                genv, wenv = json.loads(got[2])["env"], json.loads(want[2])["env"]
+                for volatile in ("REMOTE_PORT", "SERVER_SOFTWARE"):
+                    genv.pop(volatile, None)
+                    wenv.pop(volatile, None)
+                assert genv == wenv, path
+    finally:
+        server.close()

@@ -20,6 +20,7 @@ from caddy_py.http.handler import HandlerError, Next
 from caddy_py.http.request import Request
 
 from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
+from . import fastcgi as _fastcgi  # noqa: F401  (registers the fastcgi transport)
 from .dialinfo import DialInfo, parse_dial
 from .durations import seconds
 from .errors import BodyTooLarge, ProxyError, classify
@@ -96,6 +97,9 @@ class ReverseProxy:
         if tcls is None:
             raise ValueError(f"loading transport: unknown module: http.reverse_proxy.transport.{proto}")
         self.transport: HTTPTransport = tcls.from_json(tcfg, ctx)
+        req_buf, resp_buf = getattr(self.transport, "default_buffer_sizes", (0, 0))
+        self.request_buffers = self.request_buffers or req_buf
+        self.response_buffers = self.response_buffers or resp_buf
         hc = cfg.get("health_checks") or {}
         self.passive = PassivePolicy.from_json(hc.get("passive"))
         self.active_cfg = hc.get("active")
@@ -193,6 +197,8 @@ class ReverseProxy:
         if drop or not req.raw.body_exists:
             if drop:
                 headers.popall("Content-Length", None)
+            elif self.request_buffers != 0:
+                headers["Content-Length"] = "0"  # Caddy "buffers" the empty body and sizes it
             return None
         limit = req.body_limit
 
@@ -314,7 +320,10 @@ class ReverseProxy:
         upstream.host.num_requests += 1
         t0 = time.monotonic()
         try:
-            if up_type:
+            custom = getattr(self.transport, "round_trip", None)
+            if custom is not None:
+                res = await custom(req, di, method, target, hdrs, body)
+            elif up_type:
                 res = await self._send_raw(di, method, target, hdrs)
             else:
                 res = await self._send(di, method, target, hdrs, body)
