@@ -98,6 +98,26 @@ def _json_response(value: Any, status: int = 200) -> web.Response:
     return resp
 
 
+_ADMIN_HANDLERS = {"/config": "config", "/load": "load", "/stop": "stop", "/metrics": "metrics"}
+
+
+def _count_admin(req: web.BaseRequest, status: int, error: bool = False) -> None:
+    """caddy_admin_http_requests_total / _request_errors_total, labelled like Caddy's."""
+    try:
+        from caddy_py.http.metrics import ADMIN_ERRORS, ADMIN_REQUESTS, sanitize_code, sanitize_method
+    except ImportError:  # pragma: no cover
+        return
+    path = "/config/" if req.path.startswith("/config") else req.path
+    handler = _ADMIN_HANDLERS.get(path.rstrip("/") or "/", "")
+    if not handler and path != "/config/":
+        return
+    handler = handler or "config"
+    method = sanitize_method(req.method)
+    ADMIN_REQUESTS.labels(handler, path, sanitize_code(status), method).inc()
+    if error:
+        ADMIN_ERRORS.labels(handler, path, method).inc()
+
+
 class AdminServer:
     def __init__(self, runtime: "Runtime", settings: AdminSettings) -> None:
         self.runtime = runtime
@@ -146,10 +166,12 @@ class AdminServer:
             headers = self._check(req)
             resp = await self._route(req)
             resp.headers.update(headers)
-            return resp
         except APIError as e:
             LOG.error("request error: %s", e.message, extra={"caddy_fields": {"status_code": e.status}})
+            _count_admin(req, e.status, error=True)
             return _json_response({"error": e.message}, e.status)
+        _count_admin(req, resp.status)
+        return resp
 
     def _check(self, req: web.BaseRequest) -> dict[str, str]:
         h = req.headers
@@ -192,7 +214,7 @@ class AdminServer:
             asyncio.get_running_loop().call_soon(self._request_stop)
             return web.Response()
         if path == "/metrics":
-            return self._metrics()
+            return self._metrics(req)
         raise APIError(404, "resource not found")
 
     def _get_config(self, sub: str) -> web.Response:
@@ -225,11 +247,13 @@ class AdminServer:
             raise APIError(400, f"loading config: {e}") from None
         return web.Response()
 
-    def _metrics(self) -> web.Response:
-        from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+    def _metrics(self, req: web.BaseRequest) -> web.Response:
+        from caddy_py.http.metrics import exposition, registry_for
 
-        resp = web.Response(body=generate_latest(REGISTRY))
-        resp.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        body, headers = exposition(registry_for(), req.headers.get("Accept", ""),
+                                   req.headers.get("Accept-Encoding", ""))
+        resp = web.Response(body=body)
+        resp.headers.update(headers)
         return resp
 
     def _request_stop(self) -> None:

@@ -107,12 +107,14 @@ class Runtime:
                 await inst.start()
             except BaseException as e:
                 await inst.ctx.cleanup()
+                _reloaded(False)
                 if isinstance(e, (ConfigError, asyncio.CancelledError)):
                     raise
                 if isinstance(e, (ValueError, TypeError, KeyError)):
                     raise ConfigError(str(e)) from None
                 raise
             inst.activate()
+            _reloaded(True)
             old, self.current = self.current, inst
             if self.manage_admin:
                 await self._configure_admin(cfg)
@@ -166,3 +168,11 @@ class Runtime:
                 self.admin = None
         self.stopped.set()
 
+
+def _reloaded(ok: bool) -> None:
+    """caddy_config_last_reload_* metrics (owned by caddy_py.http.metrics)."""
+    try:
+        from caddy_py.http.metrics import config_reloaded
+    except ImportError:  # pragma: no cover
+        return
+    config_reloaded(ok)

@@ -33,7 +33,8 @@ class CaddyBaseRequest(web.BaseRequest):
                 del headers["Server"]
             return
         req.response = response
-        if headers.get("Server", SERVER_SOFTWARE) == SERVER_SOFTWARE:
+        # a proxied response keeps the upstream's Server header (`__no_server_header__`)
+        if not req.state.get("__no_server_header__") and headers.get("Server", SERVER_SOFTWARE) == SERVER_SOFTWARE:
             headers["Server"] = "Caddy"
         for cb in req.on_prepare:
             res = cb(response)

@@ -83,7 +83,10 @@ async def test_metrics_endpoint(admin):
     _, aport, _ = admin
     status, body, headers = await call(aport, "GET", "/metrics")
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
-    assert "# TYPE" in body
+    assert "caddy_config_last_reload_successful 1.0" in body
+    await call(aport, "GET", "/config/")
+    _, body, _ = await call(aport, "GET", "/metrics")
+    assert 'caddy_admin_http_requests_total{code="200",handler="config",method="GET",path="/config/"}' in body
 
 
 async def test_stop(admin):
