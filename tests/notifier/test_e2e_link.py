@@ -240,3 +240,31 @@ async def test_silent_backend_is_redialed(serve, backend) -> None:
     for _ in range(2):
         await asyncio.wait_for(backend.accepts.get(), 5)
     assert srv.notifier.link.dials >= 2
+
+
+async def test_backend_frames_have_no_size_limit_fix16(serve, backend, connect) -> None:
+    srv = await serve(max_message_size=1000)
+    c = await connect(srv.url())
+    await subscribe(c, backend, ["a"])
+    await backend.publish(["a"], "x" * 5000)
+    assert (await c.recv_doc())["payload"] == "x" * 5000
+
+
+async def test_inflated_request_over_limit_closes_1009_fix20(serve, backend, connect) -> None:
+    from caddy_py.modules.websocket_notifier.shorty import Shorty
+
+    srv = await serve(max_message_size=1000)
+    c = await connect(srv.url())
+    await c.send("shorty")
+    big = b'{"operation":"x","pad":"' + b"a" * 5000 + b'"}'
+    small = Shorty().deflate(big)
+    assert len(small) < 1000
+    await c.ws.send_bytes(small)
+    assert await c.close_code() == 1009
+
+
+async def test_control_words_only_in_text_frames_fix17(serve, backend, connect) -> None:
+    srv = await serve()
+    c = await connect(srv.url())
+    await c.ws.send_bytes(b"ping")  # not a control word: parsed as JSON, which it is not
+    assert await c.close_code() == 1007
