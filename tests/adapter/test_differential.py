@@ -2,11 +2,13 @@
 `caddy adapt --pretty` prints, or fail with the same error message."""
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.adapter.oracle import caddy_adapt
+from tests.adapter.oracle import Outcome, caddy_adapt
 from tests.adapter.oracle import caddy_py_adapt_inprocess as _caddy_py  # also used by other suites
 
 CASES: dict[str, str] = {
@@ -137,10 +139,26 @@ for i, body in enumerate(MATCHER_BODIES):
     CASES[f"matcher_{i:02d}_sub"] = f"a.com:8080 {{\n\t@m {{\n\t\t{body}\n\t}}\n\trespond @m x\n}}\n"
 
 
+@pytest.fixture(scope="module")
+def caddy_outcomes(caddy_bin: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """What the real caddy says for every case, computed once, several runs at a time."""
+    root = tmp_path_factory.mktemp("caddy_oracle")
+    env = dict(os.environ, HOME=str(root), XDG_DATA_HOME=str(root / "data"), XDG_CONFIG_HOME=str(root / "config"))
+
+    def run(name: str) -> tuple[str, Outcome]:
+        folder = root / name
+        folder.mkdir()
+        (folder / "Caddyfile").write_text(CASES[name])
+        return name, caddy_adapt(caddy_bin, folder, env=env)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(pool.map(run, sorted(CASES)))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_same_as_caddy(name: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+def test_same_as_caddy(name: str, tmp_path: Path, caddy_outcomes: dict[str, Outcome]) -> None:
     (tmp_path / "Caddyfile").write_text(CASES[name])
-    want = caddy_adapt(caddy_bin, tmp_path, env=caddy_env)
+    want = caddy_outcomes[name]
     got = _caddy_py(tmp_path)
     assert got.code == want.code, (want, got)
     if want.code == 0:
