@@ -69,3 +69,14 @@ async def test_invalid_config_rejected(runtime, backend) -> None:
     with pytest.raises((ConfigError, ValueError)) as e:
         await runtime.load(config([notifier_route(backend.url, ping_interval=70_000_000_000)]))
     assert "ping_interval" in str(e.value) and "pong_wait" in str(e.value)
+
+
+async def test_metadata_placeholders_from_the_upgrade_request(runtime, backend, connect) -> None:
+    meta = {"ua": "{http.request.header.X-Client}", "path": "{http.request.uri.path}", "unknown": "{nope}",
+            "empty": "{http.request.header.X-Absent}"}
+    await runtime.load(config([notifier_route(backend.url, metadata=meta)]))
+    await backend.wait_connected()
+    c = await connect(f"ws://127.0.0.1:{port(runtime)}/ws", headers={"X-Client": "demo/1"})
+    await c.send({"operation": "subscribe", "request_id": "m", "channels": ["a"]})
+    req = await backend.next("subscribe")
+    assert req["metadata"] == {"ua": "demo/1", "path": "/ws", "unknown": "{nope}", "empty": ""}
