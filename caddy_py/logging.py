@@ -4,7 +4,8 @@ Loggers carry Caddy's names (`http.log.access.log0`, `http.handlers.reverse_prox
 `tls`, ...); the logger named `caddy` is Caddy's unnamed default logger. One handler on the root
 logger routes every record to each configured log (`logging.logs.NAME`) whose level and
 include/exclude namespaces (Caddy's prefix rules) accept the logger name, encodes it with that
-log's encoder (`json` or `console`, Caddy's keys `level`, `ts`, `logger`, `msg`) and writes it
+log's encoder (`json`, `console`, or the wrapping `filter`/`append`; Caddy's keys `level`, `ts`,
+`logger`, `msg`) and writes it
 with that log's writer (`stdout`, `stderr`, `discard`, `file` with rolling). Without a config,
 the default log writes INFO and above to stderr (JSON, or console when stderr is a terminal).
 
@@ -70,7 +71,7 @@ class CustomLog:
         writer = build_writer(cfg.get("writer"))
         level = parse_level(str(cfg.get("level", "")))
         enc_cfg = cfg.get("encoder")
-        encoder = build_encoder(enc_cfg) if enc_cfg else default_encoder(writer)
+        encoder = build_encoder(enc_cfg, lambda: default_encoder(writer)) if enc_cfg else default_encoder(writer)
         include = [str(x) for x in cfg.get("include") or []]
         exclude = [str(x) for x in cfg.get("exclude") or []]
         if include and exclude:

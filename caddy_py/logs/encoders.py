@@ -12,7 +12,7 @@ import math
 import re
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 _LEVEL_NAMES = {
     logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warn",
@@ -230,10 +230,16 @@ class ConsoleEncoder:
 ENCODERS = {"json": JSONEncoder, "console": ConsoleEncoder}
 
 
-def build_encoder(cfg: dict[str, Any] | None) -> JSONEncoder | ConsoleEncoder:
-    """An encoder from `{"format": "json"|"console", ...}`; raises ValueError for unknown formats."""
+def build_encoder(cfg: dict[str, Any] | None, default: Callable[[], Any] = JSONEncoder) -> Any:
+    """An encoder from `{"format": "json"|"console"|"filter"|"append", ...}`; `default()` builds
+    the one a wrapping encoder uses without `wrap`. ValueError for unknown formats."""
     cfg = dict(cfg or {})
     fmt = cfg.pop("format", "")
+    if fmt in ("filter", "append"):
+        from caddy_py.logs.filters import AppendEncoder, FilterEncoder
+
+        wrapped = build_encoder(cfg["wrap"], default) if cfg.get("wrap") else default()
+        return (FilterEncoder if fmt == "filter" else AppendEncoder)(cfg, wrapped)
     cls = ENCODERS.get(fmt)
     if cls is None:
         raise ValueError(f"loading log encoder module: module not registered: caddy.logging.encoders.{fmt}")

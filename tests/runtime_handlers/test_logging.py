@@ -95,6 +95,52 @@ async def test_access_log_entries_match_caddy(caddy_bin, caddy_env, tmp_path):
     assert (got[2]["user_id"], got[2]["status"], got[3]["status"]) == ("alice", 200, 401)
 
 
+FILTERED = {
+    "format": "filter",
+    "wrap": {"format": "append", "fields": {"app": "demo", "n": 3, "home": "{env.HOME}"}},
+    "fields": {
+        "request>headers>Cookie": {"filter": "cookie", "actions": [
+            {"type": "replace", "name": "a", "value": "X"}, {"type": "hash", "name": "b"},
+            {"type": "delete", "name": "c"}]},
+        "request>remote_ip": {"filter": "ip_mask", "ipv4_cidr": 16, "ipv6_cidr": 32},
+        "request>client_ip": {"filter": "replace", "value": "hidden"},
+        "request>uri": {"filter": "query", "actions": [{"type": "delete", "parameter": "q"},
+                                                       {"type": "hash", "parameter": "h"},
+                                                       {"type": "replace", "parameter": "r", "value": "R"}]},
+        "request>headers>User-Agent": {"filter": "regexp", "regexp": "([a-z]+)/[0-9.]+", "value": "$1/x"},
+        "request>headers>X-Secret": {"filter": "hash"},
+        "request>headers>Accept": {"filter": "delete"},
+        "resp_headers>Set-Cookie": {"filter": "set_cookie", "actions": [
+            {"type": "replace", "name": "sid", "value": "S"}, {"type": "delete", "name": "gone"}]},
+        "status": {"filter": "rename", "name": "code"},
+    },
+}
+
+
+async def test_filter_and_append_encoders_match_caddy(caddy_bin, caddy_env, tmp_path):
+    routes = [{"handle": [respond("c", headers={"Set-Cookie": ["sid=abc; Path=/", "gone=1", "keep=2"]})]}]
+
+    def make(port: int) -> dict[str, Any]:
+        f = tmp_path / f"filtered-{port}.log"
+        logs = {"default": {"writer": {"output": "discard"}},
+                "log0": {"writer": {"output": "file", "filename": str(f)}, "encoder": FILTERED,
+                         "include": ["http.log.access.log0"]}}
+        return _config(port, f, {"default_logger_name": "log0", "should_log_credentials": True}, routes, logs)
+
+    reqs = [("GET", "/p?q=1&h=s&r=1&z=2", {"Cookie": "a=1; b=2; c=3", "X-Secret": "pw",
+                                           "User-Agent": "probe/1.2.3"}, b"")]
+    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+        for port in pair.ports.values():
+            await _requests_then_barrier(port, reqs)
+        want = _entries(tmp_path / f"filtered-{pair.ports['caddy']}.log")
+        got = _entries(tmp_path / f"filtered-{pair.ports['py']}.log")
+    assert len(got) == len(want) == 1
+    appended = {"app", "n", "home"}  # Go ranges over a map to append them: any order
+    assert [k for k in got[0] if k not in appended] == [k for k in want[0] if k not in appended]
+    assert _comparable(got[0]) == _comparable(want[0])
+    assert got[0]["request"]["headers"]["Cookie"] == ["a=X; b=d4735e3a"]
+
+
 async def test_proxied_entries_count_body_bytes_like_caddy(caddy_bin, caddy_env, tmp_path):
     from aiohttp import web
 
