@@ -12,6 +12,7 @@ The server core calls, once per request after the response is finished:
 taken from its body, so only streamed responses need it passed.
 Nothing is built when no configured log would take the entry. Honoured vars: `log_skip`
 (skip the entry), `access_logger_names` (the `log_name` directive), `unhandled` (msg "NOP").
+Handlers add fields to the entry with `add_log_field(req, key, value)` (`log_append`).
 """
 from __future__ import annotations
 
@@ -182,6 +183,14 @@ def _tls_fields(raw: Any) -> dict[str, Any] | None:
     }
 
 
+EXTRA_FIELDS = "http.extra_log_fields"
+
+
+def add_log_field(req: "Request", key: str, value: Any) -> None:
+    """An extra field for this request's access log entry (Caddy's ExtraLogFields.Add)."""
+    req.state.setdefault(EXTRA_FIELDS, {})[key] = value
+
+
 def _response_size(resp: Any) -> int:
     body = getattr(resp, "body", None)
     if isinstance(body, (bytes, bytearray)):
@@ -257,6 +266,9 @@ def log_access(server_logs: ServerLogs | None, req: "Request", resp: "web.Stream
         "status": status,
         "resp_headers": resp_headers,
     }
+    extra = req.state.get(EXTRA_FIELDS)
+    if extra:
+        fields.update(extra)
     msg = "NOP" if req.vars.get("unhandled") is True else "handled request"
     now = time.time()
     for name in names:

@@ -141,6 +141,29 @@ async def test_filter_and_append_encoders_match_caddy(caddy_bin, caddy_env, tmp_
     assert got[0]["request"]["headers"]["Cookie"] == ["a=X; b=d4735e3a"]
 
 
+async def test_log_append_fields_match_caddy(caddy_bin, caddy_env, tmp_path):
+    routes = [{"handle": [
+        {"handler": "vars", "myvar": "from-var"},
+        {"handler": "log_append", "key": "method", "value": "{http.request.method}"},
+        {"handler": "log_append", "key": "v", "value": "myvar"},
+        {"handler": "log_append", "key": "lit", "value": "plain text"},
+        {"handler": "log_append", "key": "body", "value": "{http.response.body}"},
+        {"handler": "log_append", "key": "b64", "value": "{http.response.body_base64}"},
+        respond("the body"),
+    ]}]
+
+    def make(port: int) -> dict[str, Any]:
+        return _config(port, tmp_path / f"append-{port}.log", {"default_logger_name": "log0"}, routes)
+
+    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+        for port in pair.ports.values():
+            await _requests_then_barrier(port, [("PUT", "/x", {}, b"")])
+        want = _entries(tmp_path / f"append-{pair.ports['caddy']}.log")
+        got = _entries(tmp_path / f"append-{pair.ports['py']}.log")
+    assert _comparable(got[0]) == _comparable(want[0])
+    assert (got[0]["method"], got[0]["v"], got[0]["body"]) == ("PUT", "from-var", "the body")
+
+
 async def test_proxied_entries_count_body_bytes_like_caddy(caddy_bin, caddy_env, tmp_path):
     from aiohttp import web
 

@@ -1,0 +1,1 @@
+"""Caddy module log_append: Caddyfile parser (caddyfile.py) and runtime (handler.py)."""
