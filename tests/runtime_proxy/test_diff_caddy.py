@@ -295,3 +295,55 @@ async def test_fastcgi_environment_matches(caddy_bin, caddy_env, tmp_path):
                 assert genv == wenv, path
     finally:
         server.close()
+
+
+async def test_round_robin_order_and_101_headers(caddy_bin, caddy_env, tmp_path):
+    """Round robin visits upstreams in caddy's order; the 101 answer carries the same headers."""
+    async def ws_handler(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return web.Response(text=request.app["name"])
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.close()
+        return ws
+
+    runners, ports = [], []
+    for name in ("a", "b", "c"):
+        app = web.Application()
+        app["name"] = name
+        app.router.add_route("*", "/{t:.*}", ws_handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        ports.append(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+    def routes(p: int) -> list[dict[str, Any]]:
+        return [{"handle": [{"handler": "reverse_proxy",
+                             "upstreams": [{"dial": f"127.0.0.1:{x}"} for x in ports],
+                             "load_balancing": {"selection_policy": {"policy": "round_robin"}}}]}]
+
+    async def upgrade_head(port: int) -> list[str]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                     b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode()
+        writer.close()
+        lines = head.split("\r\n")
+        return [lines[0]] + sorted(line for line in lines[1:] if line and not line.startswith("Date:"))
+
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+            orders = []
+            for name in ("caddy", "py"):
+                seq = []
+                for _ in range(4):
+                    seq.append((await fetch(pair.ports[name], "GET", "/"))[2])
+                orders.append(seq)
+            assert orders[1] == orders[0]
+            want_head, got_head = await upgrade_head(pair.ports["caddy"]), await upgrade_head(pair.ports["py"])
+            assert got_head == want_head, (got_head, want_head)
+    finally:
+        for r in runners:
+            await r.cleanup()

@@ -68,6 +68,7 @@ def _duration_or_int(d: Dispenser) -> int:
         raise d.err(f"bad duration value '{d.val()}': {e}") from None
 
 
+_LINT_HOST = ("host", ("{hostport}", "{http.request.hostport}"), "Host")
 _LINT_UP = (
     ("x-forwarded-for", ("{remote}", "{http.request.remote}", "{remote_host}", "{http.request.remote.host}"),
      "X-Forwarded-For"),
@@ -75,6 +76,27 @@ _LINT_UP = (
     ("x-forwarded-host", ("{host}", "{http.request.host}", "{hostport}", "{http.request.hostport}"),
      "X-Forwarded-Host"),
 )
+
+
+def header_up_down(d: Dispenser, headers: dict[str, Any], key: str, lint_host: bool = False) -> None:
+    """`header_up`/`header_down [+|-]<field> [<value|regexp> [<replacement>]]` into a headers
+    handler's request/response ops (reverse_proxy, websocket_notifier)."""
+    ops = headers.setdefault("request" if key == "header_up" else "response", {})
+    args = d.remaining_args()
+    if not 1 <= len(args) <= 3:
+        raise d.arg_err()
+    if key == "header_up" and len(args) == 2:
+        lints = (_LINT_HOST, *_LINT_UP) if lint_host else _LINT_UP
+        for name, values, canon in lints:
+            if args[0].lower() == name and args[1] in values:
+                zap_warn(f"Unnecessary header_up {canon}: the reverse proxy's default behavior is "
+                         "to pass headers to the upstream", "caddyfile")
+    value = args[1] if len(args) > 1 else ""
+    replacement = args[2] if len(args) == 3 else None
+    try:
+        caddyfile_header_op(ops, args[0], value, replacement)
+    except HeaderOpError as e:
+        raise d.err(str(e)) from None
 
 
 def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
@@ -209,21 +231,7 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
             if not proxies:
                 del h["trusted_proxies"]
         elif key in ("header_up", "header_down"):
-            ops = rp.sub("headers", "request" if key == "header_up" else "response")
-            args = d.remaining_args()
-            if not 1 <= len(args) <= 3:
-                raise d.arg_err()
-            if key == "header_up" and len(args) == 2:
-                for name, values, canon in _LINT_UP:
-                    if args[0].lower() == name and args[1] in values:
-                        zap_warn(f"Unnecessary header_up {canon}: the reverse proxy's default behavior is "
-                                 "to pass headers to the upstream", "caddyfile")
-            value = args[1] if len(args) > 1 else ""
-            replacement = args[2] if len(args) == 3 else None
-            try:
-                caddyfile_header_op(ops, args[0], value, replacement)
-            except HeaderOpError as e:
-                raise d.err(str(e)) from None
+            header_up_down(d, rp.sub("headers"), key)
         elif key in ("method", "rewrite"):
             if not d.next_arg():
                 raise d.arg_err()

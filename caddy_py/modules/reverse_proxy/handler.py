@@ -501,6 +501,9 @@ class ReverseProxy:
         if hijack is not None:
             hijack()
         resp = web.StreamResponse(status=101)
+        # Caddy's own Server header stays on a 101; the upstream's values are added after it
+        req.state["__no_server_header__"] = True
+        resp.headers["Server"] = "Caddy"
         for k, v in res.headers.items():
             resp.headers.add(k, v)
         resp.force_close()

@@ -76,7 +76,7 @@ def _split_url_host(hostport: str) -> tuple[str, str]:
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 
 
-def _go_url_parse(raw: str) -> _URL:
+def go_url_parse(raw: str) -> _URL:
     """Enough of Go's url.Parse for `scheme://authority[/path][?query][#fragment]`."""
 
     def fail(why: str) -> UpstreamError:
@@ -118,7 +118,7 @@ def parse_upstream_dial_address(addr: str) -> ParsedAddr:
             raise UpstreamError("due to parsing difficulties, placeholders are not allowed when an "
                                 "upstream address contains a scheme")
         try:
-            url = _go_url_parse(addr)
+            url = go_url_parse(addr)
         except UpstreamError as e:
             if "invalid port" in str(e) and "-" in str(e):
                 index = addr.rfind(":")
@@ -127,7 +127,7 @@ def parse_upstream_dial_address(addr: str) -> ParsedAddr:
                     raise UpstreamError(f'parsing upstream URL: parse "{addr}": port range invalid: '
                                         f"{port_range}") from None
                 try:
-                    url = _go_url_parse(addr.replace(port_range, "0"))
+                    url = go_url_parse(addr.replace(port_range, "0"))
                 except UpstreamError as e2:
                     raise UpstreamError(f"parsing upstream URL: {e2}") from None
                 port = port_range
