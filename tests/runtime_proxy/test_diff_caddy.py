@@ -19,6 +19,7 @@ from .harness import start_upstream
 from .test_proxy_basics import _dead_port
 
 pytestmark = pytest.mark.timeout(90)
+NAME = web.AppKey("name", str)
 
 SEEN = ("Via", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "Accept-Encoding",
         "User-Agent", "Connection", "Te", "X-Drop", "Upgrade", "Content-Length", "Transfer-Encoding")
@@ -301,7 +302,7 @@ async def test_round_robin_order_and_101_headers(caddy_bin, caddy_env, tmp_path)
     """Round robin visits upstreams in caddy's order; the 101 answer carries the same headers."""
     async def ws_handler(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            return web.Response(text=request.app["name"])
+            return web.Response(text=request.app[NAME])
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.close()
@@ -310,7 +311,7 @@ async def test_round_robin_order_and_101_headers(caddy_bin, caddy_env, tmp_path)
     runners, ports = [], []
     for name in ("a", "b", "c"):
         app = web.Application()
-        app["name"] = name
+        app[NAME] = name
         app.router.add_route("*", "/{t:.*}", ws_handler)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
