@@ -93,7 +93,10 @@ class CaddyRequestHandler(RequestHandler):
         may still send its first request, which is answered (with the server marked
         shutting down, that response closes the connection). After `grace` seconds, force."""
         if self._request_count > 0 and not self._request_in_progress and not self._messages:
-            self.close()
+            self.force_close()
+            if self.transport is not None:
+                self.transport.close()
+            return
         task = self._task_handler
         if task is None or task.done():
             return

@@ -38,3 +38,26 @@ if lookup("http.handlers.test_gate") is None:
 def reset(name: str) -> None:
     GATES[name] = asyncio.Event()
     ARRIVED[name] = asyncio.Event()
+
+
+class TestWebSocket:
+    """`http.handlers.test_ws`: a hijacking WebSocket echo that prefixes each reply with `tag`."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    @classmethod
+    def from_json(cls, cfg: Any, ctx: Any) -> "TestWebSocket":
+        return cls(cfg.get("tag", ""))
+
+    async def serve(self, req: Any, next: Any) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(req.raw)
+        req.hijack()
+        async for msg in ws:
+            await ws.send_str(f"{self.tag}:{msg.data}")
+        return ws
+
+
+if lookup("http.handlers.test_ws") is None:
+    register("http.handlers.test_ws")(TestWebSocket)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -136,3 +137,31 @@ async def test_run_with_bad_config_exits_1(tmp_path):
                        capture_output=True, text=True, timeout=30, cwd=tmp_path)
     assert r.returncode == 1
     assert "Error: loading initial config:" in r.stderr and "Traceback" not in r.stderr
+
+
+async def test_watch_reloads_on_change_and_caddyfile_adapter(tmp_path):
+    port = free_port()
+    caddyfile = tmp_path / "Caddyfile"
+    site = "{{\n\tadmin off\n}}\n\nhttp://127.0.0.1:%d {{\n\trespond \"{body}\"\n}}\n" % port
+    caddyfile.write_text(site.format(body="before"))
+    proc = start(["run", "--config", str(caddyfile), "--watch"], tmp_path)
+    try:
+        await wait_port(port, proc)
+        async with aiohttp.ClientSession() as s:
+            assert await body_of(s, port) == "before"
+            tmp = tmp_path / "next"
+            tmp.write_text(site.format(body="after"))
+            tmp.replace(caddyfile)
+            await wait_body(s, port, "after", timeout=15)
+    finally:
+        stop_server(proc)
+
+
+def test_environ_prints_environment(tmp_path):
+    cfg = tmp_path / "bad.json"
+    cfg.write_text('{"apps": {"nope": {}}}')
+    env = dict(os.environ, CADDY_PY_MARKER="visible")
+    r = subprocess.run([sys.executable, "-m", "caddy_py", "run", "--environ", "--config", str(cfg)],
+                       capture_output=True, text=True, timeout=30, cwd=tmp_path, env=env)
+    assert "CADDY_PY_MARKER=visible" in r.stdout
+    assert r.returncode == 1 and "Error: loading initial config:" in r.stderr

@@ -98,3 +98,88 @@ async def test_stop_closes_the_port(runtime):
     with pytest.raises(aiohttp.ClientConnectorError):
         await get(port)
     assert pool("http.listeners").references(f"tcp/127.0.0.1:{port}") == (0, False)
+
+
+async def test_hijacked_websocket_survives_reload(runtime):
+    port = free_port()
+    await runtime.load(config(port, [{"handle": [{"handler": "test_ws", "tag": "old"}]}]))
+    async with aiohttp.ClientSession() as s:
+        async with s.ws_connect(f"http://127.0.0.1:{port}/ws") as ws:
+            await ws.send_str("a")
+            assert (await ws.receive(timeout=5)).data == "old:a"
+            await runtime.load(config(port, [{"handle": [{"handler": "test_ws", "tag": "new"}]}]))
+            # the old config is stopping; the hijacked connection is left alone
+            await asyncio.wait_for(asyncio.gather(*runtime.stopping), 5)
+            await ws.send_str("b")
+            assert (await ws.receive(timeout=5)).data == "old:b"
+            async with s.ws_connect(f"http://127.0.0.1:{port}/ws") as ws2:
+                await ws2.send_str("c")
+                assert (await ws2.receive(timeout=5)).data == "new:c"
+
+
+async def test_stop_waits_for_in_flight_then_grace_cuts(runtime):
+    port = free_port()
+    gate.reset("stop")
+    await runtime.load(config(port, [{"handle": [{"handler": "test_gate", "name": "stop", "body": "finished"}]}]))
+    slow = asyncio.create_task(get(port))
+    await asyncio.wait_for(gate.ARRIVED["stop"].wait(), 5)
+    stopping = asyncio.create_task(runtime.stop())
+    await asyncio.sleep(0)  # one loop turn: stop has begun (no timing assumption)
+    assert not stopping.done()
+    gate.GATES["stop"].set()
+    assert await asyncio.wait_for(slow, 5) == (200, "finished")
+    await asyncio.wait_for(stopping, 5)
+
+
+async def test_grace_period_bounds_shutdown(runtime):
+    port = free_port()
+    gate.reset("grace")
+    cfg = config(port, [{"handle": [{"handler": "test_gate", "name": "grace", "body": "never"}]}])
+    cfg["apps"]["http"]["grace_period"] = "50ms"
+    await runtime.load(cfg)
+    slow = asyncio.create_task(get(port))
+    await asyncio.wait_for(gate.ARRIVED["grace"].wait(), 5)
+    await asyncio.wait_for(runtime.stop(), 5)  # returns although the gate never opens
+    with pytest.raises(aiohttp.ClientError):
+        await asyncio.wait_for(slow, 5)
+
+
+async def test_listen_forms(runtime):
+    p1, p2 = free_port(), free_port()
+    while p2 + 1 == p1 or p2 == p1:
+        p2 = free_port()
+    cfg = {"admin": {"disabled": True}, "apps": {"http": {"servers": {
+        "a": {"listen": [f":{p1}"], "routes": [{"handle": [respond("all-interfaces")]}]},
+        "b": {"listen": [f"tcp/127.0.0.1:{p2}"], "routes": [{"handle": [respond("tcp-prefixed")]}]},
+    }}}}
+    await runtime.load(cfg)
+    assert await get(p1) == (200, "all-interfaces")
+    assert await get(p2) == (200, "tcp-prefixed")
+
+
+async def test_port_range(runtime):
+    for _ in range(20):
+        base = free_port()
+        if base < 65000:
+            try:
+                await runtime.load(config(base, []) | {"apps": {"http": {"servers": {"r": {
+                    "listen": [f"127.0.0.1:{base}-{base + 2}"], "routes": [{"handle": [respond("{http.request.port}")]}]}}}}})
+            except ConfigError:
+                continue  # a neighbour port was busy; pick another range
+            break
+    ports = runtime.current.http_ports()["r"]
+    assert len(ports) == 3
+    for p in ports:
+        assert await get(p) == (200, str(p))
+
+
+async def test_idle_keepalive_connection_is_closed_on_reload(runtime):
+    port = free_port()
+    await runtime.load(config(port, [{"handle": [respond("one")]}]))
+    async with aiohttp.ClientSession() as s:  # keep-alive pool
+        async with s.get(f"http://127.0.0.1:{port}/") as r:
+            assert await r.text() == "one"
+        await runtime.load(config(port, [{"handle": [respond("two")]}]))
+        await asyncio.wait_for(asyncio.gather(*runtime.stopping), 5)
+        async with s.get(f"http://127.0.0.1:{port}/") as r:
+            assert await r.text() == "two"
