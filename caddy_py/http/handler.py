@@ -19,6 +19,8 @@ This file is owned by the runtime core; extend it, keep what is here stable.
 """
 from __future__ import annotations
 
+import random
+import string
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,6 +35,9 @@ class MiddlewareHandler(Protocol):
     async def serve(self, req: "Request", next: Next) -> "web.StreamResponse": ...
 
 
+_ID_CHARS = string.ascii_letters + string.digits
+
+
 class HandlerError(Exception):
     """An HTTP error raised by a handler: routes to handle_errors, else an empty response."""
 
@@ -41,7 +46,8 @@ class HandlerError(Exception):
         super().__init__(message or f"HTTP {status}")
         self.status = status
         self.message = message
-        self.err_id = err_id
+        # Caddy gives every error a random 9-character ID ({http.error.id}) for log correlation
+        self.err_id = err_id or "".join(random.choices(_ID_CHARS, k=9))
         self.trace = trace
         self.cause = cause
 
