@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from caddy_py.config.context import ConfigError, Context
+from caddy_py.config.durations import duration_seconds
+from caddy_py.http.clientip import ClientIPPolicy
 from caddy_py.http.aio import DEFAULT_MAX_HEADER_BYTES, AioServer, go_error_response, header_block_size
 from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
@@ -52,6 +54,8 @@ class HTTPServer:
         self.shutting_down = False
         self.local_addr = ""
         self.max_header_bytes = int(cfg.get("max_header_bytes") or DEFAULT_MAX_HEADER_BYTES)
+        self.client_ip = ClientIPPolicy(cfg)
+        self.idle_timeout = duration_seconds(cfg.get("idle_timeout"), 300.0) or 300.0
         self.header_limit = self.max_header_bytes + 4096
 
     async def provision(self, ctx: Context) -> None:
@@ -70,7 +74,8 @@ class HTTPServer:
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        self.aio = AioServer(self.handle, max_header_bytes=self.max_header_bytes)
+        self.aio = AioServer(self.handle, max_header_bytes=self.max_header_bytes,
+                             keepalive_timeout=self.idle_timeout)
         try:
             for addr in self.addresses:
                 key, lst = await acquire(addr)
@@ -130,6 +135,9 @@ class HTTPServer:
         repl.providers.append(partial(http_value, req))
         for k in [k for k in req.headers if "_" in k or "." in k]:
             del req.headers[k]
+        trusted, client_ip = self.client_ip.resolve(req.remote_addr, req.headers)
+        req.vars["trusted_proxy"] = trusted
+        req.vars["client_ip"] = client_ip
         resp = await self._serve(req)
         if self.shutting_down:
             resp.force_close()  # this connection ends with this response

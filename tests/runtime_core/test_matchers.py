@@ -165,3 +165,25 @@ async def test_bad_expression_fails_the_load(serve):
 
     with pytest.raises(ConfigError, match="expression"):
         await serve(yes_no({"expression": "frobnicate(1)"}))
+
+
+async def test_client_ip_with_trusted_proxies(serve):
+    cfg = server_config([{"handle": [respond("{http.vars.client_ip} {http.vars.trusted_proxy}")]}])
+    srv = cfg["apps"]["http"]["servers"]["srv0"]
+    srv["trusted_proxies"] = {"source": "static", "ranges": ["127.0.0.1/32", "10.0.0.0/8"]}
+    s = await serve(cfg)
+    assert await s.body("/") == "127.0.0.1 true"
+    assert await s.body("/", headers={"X-Forwarded-For": "1.2.3.4, 10.0.0.9"}) == "1.2.3.4 true"
+    srv["trusted_proxies_strict"] = 1
+    s2 = await serve(cfg)
+    assert await s2.body("/", headers={"X-Forwarded-For": "5.6.7.8, 1.2.3.4, 10.0.0.9"}) == "1.2.3.4 true"
+    del srv["trusted_proxies"]
+    s3 = await serve(cfg)
+    assert await s3.body("/", headers={"X-Forwarded-For": "1.2.3.4"}) == "127.0.0.1 false"
+
+
+async def test_error_id_is_random_per_error(serve):
+    s = await serve(server_config([{"handle": [{"handler": "error", "status_code": 500}]}],
+                                  errors=[{"handle": [respond("{http.error.id}")]}]))
+    a, b = await s.body("/"), await s.body("/")
+    assert len(a) == 9 and a.isalnum() and a != b
