@@ -97,7 +97,7 @@ def parse_encode(h: Helper) -> dict:
         remaining = ["zstd", "gzip"]
     for name in remaining:
         if name not in ENCODERS:
-            raise h.err(f"finding encoder module '%!s(*caddy.ModuleInfo=<nil>)': "
+            raise h.err(f"finding encoder module '': "
                         f"module not registered: http.encoders.{name}")
         encodings[name] = {}
         prefer.append(name)

@@ -159,8 +159,7 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
         elif key == "dynamic":
             if not d.next_arg():
                 raise d.arg_err()
-            if "dynamic_upstreams" in h:
-                raise d.err("dynamic upstreams already specified")
+            # Go tests the provisioned field here, never set while parsing: a second one wins
             name = d.val()
             h["dynamic_upstreams"] = module_object(unmarshal_module(d, UPSTREAMS_NS + name), "source", name)
         elif key == "lb_policy":
