@@ -10,6 +10,7 @@ from caddy_py.caddyfile.dispenser import Dispenser
 from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.httpcaddyfile.gotime import GoValueError, parse_duration, parse_float
 from caddy_py.httpcaddyfile.registry import global_option
+from caddy_py.httpcaddyfile.tlsmodels import InternalIssuer
 
 DEFAULT_CA_ID = "local"
 
@@ -154,6 +155,15 @@ def build_pki_app(pairings: list[Any], options: dict[str, Any], warnings: list[A
                 cas.setdefault(ca.id, ca)
     if not cas and skip_trust and not auto_https_off:
         cas[DEFAULT_CA_ID] = CA(id=DEFAULT_CA_ID, install_trust=False)
+    if skip_trust:
+        # caddy 2.11.7 (newer than the Go snapshot): the CAs behind sites' internal issuers
+        # also get install_trust off (verified against the binary)
+        for p in pairings:
+            for sb in p.server_blocks:
+                for cv in sb.pile.get("tls.cert_issuer", []):
+                    if isinstance(cv.value, InternalIssuer):
+                        ca_id = cv.value.ca or DEFAULT_CA_ID
+                        cas.setdefault(ca_id, CA(id=ca_id, install_trust=False))
     if not cas:
         return None, warnings
     return {"certificate_authorities": {k: cas[k].to_json() for k in sorted(cas)}}, warnings

@@ -28,6 +28,15 @@ TLSAPP_CASES: dict[str, str] = {
     "cert_loaders_grouped": "a.com {\n\ttls a.crt a.key\n}\nb.com {\n\ttls b.crt b.key\n}\nc.com {\n\ttls {\n"
                             "\t\tload /certs\n\t}\n}\nd.com {\n\ttls {\n\t\tload /more\n\t}\n}\n",
     "skip_trust_no_cas": "{\n\tskip_install_trust\n}\na.com {\n\trespond x\n}\n",
+    "skip_trust_internal_issuer_cas": "{\n\tskip_install_trust\n}\na.com {\n\ttls {\n\t\tissuer internal {\n"
+                                      "\t\t\tca foo\n\t\t}\n\t}\n}\nb.com {\n\ttls internal\n}\n",
+    "skip_trust_off_internal_http": "{\n\tskip_install_trust\n\tauto_https off\n}\nhttp://a.com {\n\ttls {\n"
+                                    "\t\tissuer internal {\n\t\t\tca foo\n\t\t}\n\t}\n}\n",
+    "skip_trust_pki_and_issuer": "{\n\tskip_install_trust\n\tpki {\n\t\tca foo {\n\t\t\troot_cn X\n\t\t}\n\t\tca zz\n"
+                                 "\t}\n}\na.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tca foo\n\t\t}\n\t}\n}\n",
+    "skip_trust_global_internal": "{\n\tskip_install_trust\n\tcert_issuer internal {\n\t\tca gl\n\t}\n}\na.com {\n"
+                                  "\trespond x\n}\n",
+    "internal_issuer_ca_no_skip": "a.com {\n\ttls {\n\t\tissuer internal {\n\t\t\tca foo\n\t\t}\n\t}\n}\n",
     "skip_trust_auto_https_off": "{\n\tskip_install_trust\n\tauto_https off\n}\na.com {\n\trespond x\n}\n",
     "http_only_no_policy": "http://a.com {\n\ttls internal\n}\n",
     "email_tls_shortcut": "a.com {\n\ttls me@a.com\n}\nb.com {\n\ttls other@a.com\n}\n",
