@@ -128,6 +128,8 @@ class WebsocketNotifier:
             await resp.write_eof()
         except (ConnectionError, RuntimeError):
             return resp
+        if raw.transport is None or raw.transport.is_closing():  # the client already left
+            return resp
         tail = _adopt(raw, session)
         # registered only now that the session owns a transport: hub output can reach it
         if notifier.closed or not notifier.join(session, metadata):
