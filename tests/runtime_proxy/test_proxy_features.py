@@ -331,3 +331,39 @@ async def test_stream_close_delay_keeps_tunnels_open_after_unload(site, upstream
         await s.ctx.cleanup()
         await ws.send_str("still here")
         assert (await asyncio.wait_for(ws.receive(), 5)).data == "echo still here"
+
+
+async def test_retry_match_on_the_response_status(site, upstream, client):
+    busy = await upstream(named("busy", 503))
+    fine = await upstream(named("fine"))
+    s = await site([{"handler": "reverse_proxy",
+                     "upstreams": [{"dial": f"127.0.0.1:{busy}"}, {"dial": f"127.0.0.1:{fine}"}],
+                     "load_balancing": {"selection_policy": {"policy": "round_robin"}, "retries": 2,
+                                        "retry_match": [{"expression": "{http.reverse_proxy.status_code} == 503"}]}}])
+    got = []
+    for _ in range(2):
+        async with client.get(s.url) as r:
+            got.append((r.status, await r.text()))
+    assert got == [(200, "fine"), (200, "fine")]
+
+
+async def test_unload_waits_for_requests_in_flight(site, upstream, client):
+    gate = asyncio.Event()
+    entered = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        await resp.write(b"first ")
+        entered.set()
+        await gate.wait()
+        await resp.write(b"second")
+        return resp
+
+    port = await upstream(slow)
+    s = await site([rp(port)])
+    async with client.get(s.url) as r:
+        await asyncio.wait_for(entered.wait(), 5)
+        await s.ctx.cleanup()  # a reload replacing this config
+        gate.set()
+        assert await asyncio.wait_for(r.read(), 5) == b"first second"

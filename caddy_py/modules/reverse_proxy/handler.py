@@ -112,6 +112,8 @@ class ReverseProxy:
         self._tasks: set[asyncio.Task[None]] = set()
         self._streams: set[Stream] = set()
         self._acquired: list[str] = []
+        self._inflight = 0
+        self._closing = False
 
     @classmethod
     def from_json(cls, cfg: dict[str, Any], ctx: Any = None) -> "ReverseProxy":
@@ -156,10 +158,22 @@ class ReverseProxy:
             else:
                 for s in list(self._streams):
                     s.close()
-        await self.transport.cleanup()
+        # a reload must not cut requests still being proxied: close the pool after the last
+        self._closing = True
+        if self._inflight == 0:
+            await self.transport.cleanup()
 
     # -- the proxy loop ----------------------------------------------------------------------
     async def serve(self, req: Request, next: Next) -> web.StreamResponse:
+        self._inflight += 1
+        try:
+            return await self._serve(req, next)
+        finally:
+            self._inflight -= 1
+            if self._closing and self._inflight == 0:
+                await self.transport.cleanup()
+
+    async def _serve(self, req: Request, next: Next) -> web.StreamResponse:
         repl = req.replacer
         method, target = self.rewrite.apply(req) if self.rewrite else (req.method, _target(req))
         headers: CIMultiDict[str] = CIMultiDict(req.headers)
@@ -308,6 +322,15 @@ class ReverseProxy:
             await asyncio.sleep(self.try_interval)
         return True
 
+    def _response_retry(self, req: Request) -> bool:
+        """Caddy retries on a response only through matcher sets with an expression matcher
+        (those can see `{http.reverse_proxy.status_code}` and response headers)."""
+        for ms in getattr(self.retry_match, "sets", None) or []:
+            if any(getattr(m, "module_id", "") == "http.matchers.expression" for m in ms.matchers):
+                if ms.match(req):
+                    return True
+        return False
+
     def _count_failure(self, upstream: Upstream) -> None:
         if self.passive is None or self.passive.fail_duration <= 0:
             return
@@ -416,6 +439,10 @@ class ReverseProxy:
             repl.set(f"http.reverse_proxy.header.{name}", ",".join(res.headers.getall(name)))
         repl.set("http.reverse_proxy.status_code", res.status)
         repl.set("http.reverse_proxy.status_text", f"{res.status} {res.reason}".strip())
+        if self._response_retry(req):
+            res.close()
+            raise ProxyError(f"upstream response matched retry_match (status {res.status})",
+                             retryable_response=True)
         for rh in self.handle_response:
             if rh.match is not None and not rh.match.match(res.status, res.headers):
                 continue
