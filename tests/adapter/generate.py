@@ -75,3 +75,36 @@ class CaddyfileGenerator:
 
     def caddyfile(self) -> str:
         return self.global_options() + NAMED_ROUTES + "".join(self.site() for _ in range(self.rnd.randint(1, 4)))
+
+
+class HandlerMixGenerator(CaddyfileGenerator):
+    """Also uses the module directives (header, rewrite, uri, try_files, file_server,
+    reverse_proxy, encode, handle_path, request_header, basic_auth), so sorting and grouping
+    meet every kind of route."""
+
+    def directive(self, depth: int) -> str:
+        r = self.rnd
+        m = r.choice(MATCHER_TOKENS)
+        ms = m + " " if m else ""
+        c = r.random()
+        if c < 0.08:
+            return f"header {ms}X-H{r.randint(0, 3)} v"
+        if c < 0.14:
+            return f"rewrite {ms}/rw{r.randint(0, 3)}"
+        if c < 0.18:
+            return f"uri {ms}strip_prefix /s"
+        if c < 0.22:
+            return "try_files {path} /index.html"
+        if c < 0.27:
+            return f"file_server {ms}".strip()
+        if c < 0.33:
+            return f"reverse_proxy {ms}localhost:{r.randint(8000, 8003)}"
+        if c < 0.37:
+            return f"encode {ms}gzip".strip()
+        if c < 0.42 and depth < 2:
+            return f"handle_path /hp{r.randint(0, 2)}* {{\n" + super().directive(depth + 1) + "\n}"
+        if c < 0.46:
+            return f"request_header {ms}X-R 1"
+        if c < 0.5:
+            return f"basic_auth {ms}{{\n\tu $2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG\n}}"
+        return super().directive(depth)
