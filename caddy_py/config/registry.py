@@ -37,10 +37,30 @@ def _load_all() -> None:
     _loaded = True
     import caddy_py.http.app  # noqa: F401
     from caddy_py.http.matchers import load_all
-    from caddy_py.modules import load_runtime_modules
 
     load_all()
-    load_runtime_modules()
+    _import_module_runtimes()
+
+
+def _import_module_runtimes() -> None:
+    """Import caddy_py/modules/*/handler.py one by one: a module that fails to import is
+    logged and skipped, so one broken module does not take the whole server down."""
+    import importlib
+    import importlib.util
+    import logging
+    import pkgutil
+
+    import caddy_py.modules as mods
+
+    for info in pkgutil.iter_modules(mods.__path__):
+        if not info.ispkg:
+            continue
+        name = f"{mods.__name__}.{info.name}.handler"
+        try:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        except Exception as e:  # noqa: BLE001 - reported, the rest still load
+            logging.getLogger("caddy").error("importing runtime module %s: %s", name, e)
 
 
 def namespace(prefix: str) -> dict[str, type]:

@@ -50,6 +50,8 @@ class ClientIPPolicy:
 
     def resolve(self, remote_host: str, headers: Any) -> tuple[bool, str]:
         """(peer is a trusted proxy, client IP)."""
+        if self.nets is None and remote_host.count(":") == 1:
+            return False, remote_host.split(":", 1)[0]  # the common IPv4 peer: no parsing
         ip = _parse_ip(remote_host)
         if ip is None:
             return False, ""

@@ -28,8 +28,9 @@ class Request:
     def __init__(self, raw: "web.BaseRequest", replacer: "Replacer", server: Any = None) -> None:
         self.raw = raw
         self.method: str = raw.method
-        self.path: str = raw.raw_path.split("?", 1)[0]  # escaped path, as in the request line
-        self.raw_query: str = raw.raw_path.partition("?")[2]  # as sent (aiohttp's query_string is decoded)
+        path, _, query = raw.raw_path.partition("?")
+        self.path: str = path  # escaped path, as in the request line
+        self.raw_query: str = query  # as sent (aiohttp's query_string is decoded)
         self.headers: CIMultiDict[str] = CIMultiDict(raw.headers)
         self.host: str = raw.host
         self.scheme: str = raw.scheme

@@ -46,6 +46,7 @@ class StaticResponse:
         # the common case (no placeholders anywhere) is answered with precomputed values
         self.static_body = None if "{" in self.body or "}" in self.body else self.body
         self.static_ctype = None
+        self.static_bytes = (self.static_body or "").encode()
         if self.static_body:
             self.static_ctype = "application/json" if looks_like_json(self.body) else "text/plain; charset=utf-8"
 
@@ -88,5 +89,5 @@ class StaticResponse:
         if status == 103:
             return await next(req)
         if body and status not in (204, 304) and not 100 <= status < 200:
-            resp.body = body.encode()
+            resp.body = self.static_bytes if self.static_body is not None else body.encode()
         return resp
