@@ -170,29 +170,11 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
             policy = load_selection_policy(d)
             rp.sub("load_balancing")["selection_policy"] = policy
         elif key == "lb_retries":
-            if not d.next_arg():
-                raise d.arg_err()
-            try:
-                n = atoi(d.val())
-            except GoValueError as e:
-                raise d.err(f"bad lb_retries number '{d.val()}': {e}") from None
-            put(rp.sub("load_balancing"), "retries", n)
+            put(rp.sub("load_balancing"), "retries", int_arg(d, "bad lb_retries number '{v}': {e}"))
         elif key == "lb_try_duration":
-            if not d.next_arg():
-                raise d.arg_err()
-            lb = rp.sub("load_balancing")
-            try:
-                put(lb, "try_duration", parse_duration(d.val()))
-            except GoValueError as e:
-                raise d.err(f"bad duration value {d.val()}: {e}") from None
+            put(rp.sub("load_balancing"), "try_duration", duration_arg(d, "bad duration value {v}: {e}"))
         elif key == "lb_try_interval":
-            if not d.next_arg():
-                raise d.arg_err()
-            lb = rp.sub("load_balancing")
-            try:
-                put(lb, "try_interval", parse_duration(d.val()))
-            except GoValueError as e:
-                raise d.err(f"bad interval value '{d.val()}': {e}") from None
+            put(rp.sub("load_balancing"), "try_interval", duration_arg(d, "bad interval value '{v}': {e}"))
         elif key == "lb_retry_match":
             try:
                 ms = parse_nested_matcher_set(d)
@@ -392,21 +374,12 @@ def _health_passive(d: Dispenser, rp: ProxyParse, key: str) -> None:
                 raise d.err(f"bad status value '{d.val()}': {e}") from None
         return
     if key in ("fail_duration", "unhealthy_latency"):
-        if not d.next_arg():
-            raise d.arg_err()
-        passive = rp.sub("health_checks", "passive")
-        try:
-            put(passive, key, parse_duration(d.val()))
-        except GoValueError as e:
-            raise d.err(f"bad duration value '{d.val()}': {e}") from None
-        return
-    fmt = ("invalid maximum fail count '{v}': {e}" if key == "max_fails"
-           else "invalid maximum connection count '{v}': {e}")
-    if not d.next_arg():
-        raise d.arg_err()
-    passive = rp.sub("health_checks", "passive")
-    d.prev()
-    put(passive, key, int_arg(d, fmt))
+        value = duration_arg(d, "bad duration value '{v}': {e}")
+    elif key == "max_fails":
+        value = int_arg(d, "invalid maximum fail count '{v}': {e}")
+    else:
+        value = int_arg(d, "invalid maximum connection count '{v}': {e}")
+    put(rp.sub("health_checks", "passive"), key, value)
 
 
 def finalize_handle_responses(helper: Helper, obj: dict[str, Any], segments: list[Dispenser],

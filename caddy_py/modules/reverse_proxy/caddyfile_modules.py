@@ -23,32 +23,27 @@ def put(obj: dict[str, Any], key: str, value: Any) -> None:
         obj.pop(key, None)
 
 
-def duration_arg(d: Dispenser, fmt: str) -> int:
-    """The next argument as a caddy.Duration; `fmt` words the error ({v} value, {e} cause)."""
+def typed_arg(d: Dispenser, parse: Callable[[str], int], fmt: str) -> int:
+    """The next argument through `parse` (a Go parser); `fmt` words the error ({v} value,
+    {e} cause)."""
     if not d.next_arg():
         raise d.arg_err()
     try:
-        return parse_duration(d.val())
+        return parse(d.val())
     except GoValueError as e:
         raise d.err(fmt.format(v=d.val(), e=e)) from None
+
+
+def duration_arg(d: Dispenser, fmt: str) -> int:
+    return typed_arg(d, parse_duration, fmt)
 
 
 def int_arg(d: Dispenser, fmt: str) -> int:
-    if not d.next_arg():
-        raise d.arg_err()
-    try:
-        return atoi(d.val())
-    except GoValueError as e:
-        raise d.err(fmt.format(v=d.val(), e=e)) from None
+    return typed_arg(d, atoi, fmt)
 
 
 def size_arg(d: Dispenser, fmt: str) -> int:
-    if not d.next_arg():
-        raise d.arg_err()
-    try:
-        return parse_bytes(d.val())
-    except GoValueError as e:
-        raise d.err(fmt.format(v=d.val(), e=e)) from None
+    return typed_arg(d, parse_bytes, fmt)
 
 
 def module_object(value: dict[str, Any], key: str, name: str) -> dict[str, Any]:
