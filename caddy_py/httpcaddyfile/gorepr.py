@@ -85,3 +85,26 @@ def go_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return repr(value)
+
+
+def _v_bytes(obj: Any) -> str:
+    """%v of a json.RawMessage: its bytes as decimal numbers."""
+    if obj is None:
+        return "[]"
+    return "[" + " ".join(str(b) for b in gojson.dumps(obj).encode()) + "]"
+
+
+def go_client_auth_v(ca: Any) -> str:
+    """%v of a *caddytls.ClientAuthentication, given its JSON (dict) or None; Caddy prints it in
+    "two policies with same match criteria have conflicting client auth configuration: A vs. B"."""
+    if ca is None:
+        return "<nil>"
+    if hasattr(ca, "to_json"):
+        ca = ca.to_json()
+    verifiers = "[" + " ".join(_v_bytes(v) for v in ca.get("verifiers") or []) + "]"
+    return ("&{CARaw:" + _v_bytes(ca.get("ca")) + " ca:<nil>"
+            + " TrustedCACerts:[" + " ".join(ca.get("trusted_ca_certs") or []) + "]"
+            + " TrustedCACertPEMFiles:[" + " ".join(ca.get("trusted_ca_certs_pem_files") or []) + "]"
+            + " TrustedLeafCerts:[" + " ".join(ca.get("trusted_leaf_certs") or []) + "]"
+            + " VerifiersRaw:" + verifiers + " verifiers:[]"
+            + " Mode:" + (ca.get("mode") or "") + " existingVerifyPeerCert:<nil>}")
