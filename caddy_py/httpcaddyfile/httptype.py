@@ -6,8 +6,7 @@ other parts of the adapter (server options, TLS app) may set fields in any order
 """
 from __future__ import annotations
 
-import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
@@ -39,6 +38,15 @@ from caddy_py.httpcaddyfile.matchers import parse_matcher_definitions
 from caddy_py.httpcaddyfile.registry import DIRECTIVES, GLOBAL_OPTIONS, ConfigValue
 from caddy_py.httpcaddyfile.routes import Route, Subroute, consolidate_routes, json_module_object
 from caddy_py.httpcaddyfile.shorthands import ShorthandReplacer
+from caddy_py.httpcaddyfile.connpolicies import (
+    CONN_POLICY_FIELDS,
+    consolidate_conn_policies,
+    detect_conflicting_schemes,
+    hoist_client_auth_shields,
+    port_option,
+    settings_empty,
+)
+from caddy_py.httpcaddyfile.customlogs import add_log_associations, build_logging, collect_custom_logs
 from caddy_py.httpcaddyfile.zaplog import zap_warn
 
 SERVER_FIELDS = (
@@ -50,16 +58,10 @@ SERVER_FIELDS = (
     "strict_sni_host", "trusted_proxies", "client_ip_headers", "trusted_proxies_strict",
     "trusted_proxies_unix", "logs", "protocols", "listen_protocols", "allow_0rtt", "metrics",
 )
-HTTP_APP_FIELDS = ("http_port", "https_port", "grace_period", "shutdown_delay", "servers", "metrics")
 AUTO_HTTPS_FIELDS = ("disable", "disable_redirects", "disable_certificates", "skip", "skip_certificates",
                      "ignore_loaded_certificates")
 SERVER_LOG_FIELDS = ("default_logger_name", "logger_names", "skip_hosts", "skip_unmapped_hosts",
                      "should_log_credentials", "trace")
-CONN_POLICY_FIELDS = ("match", "certificate_selection", "cipher_suites", "curves", "alpn", "protocol_min",
-                      "protocol_max", "drop", "client_authentication", "default_sni", "fallback_sni",
-                      "insecure_secrets_log", "handshake_context")
-CUSTOM_LOG_FIELDS = ("writer", "encoder", "core", "level", "sampling", "with_caller", "with_caller_skip",
-                     "with_stack_trace", "include", "exclude")
 ADMIN_FIELDS = ("disabled", "listen", "enforce_origin", "origins", "config", "identity", "remote")
 CONFIG_FIELDS = ("admin", "logging", "storage", "apps")
 
@@ -320,11 +322,6 @@ def _sort_site_blocks(blocks: list[ServerBlockPile]) -> None:
     slice_stable(blocks, less)
 
 
-def _port_opt(options: dict[str, Any], name: str, default: int) -> str:
-    v = options.get(name)
-    return str(v) if isinstance(v, int) and not isinstance(v, bool) else str(default)
-
-
 def listeners_use_any_port_other_than(listen: list[str], other_port: str) -> bool:
     try:
         port = int(other_port)
@@ -339,29 +336,13 @@ def listeners_use_any_port_other_than(listen: list[str], other_port: str) -> boo
     return False
 
 
-def _settings_empty(cp: dict) -> bool:
-    return not any(cp.get(k) not in (None, "") for k in CONN_POLICY_FIELDS if k not in ("match", "drop", "handshake_context"))
-
-
-def _match_wildcard(host: str, name: str) -> bool:
-    """certmagic.MatchWildcard: `*.example.com` matches one label."""
-    if host == name:
-        return True
-    if "*" not in name:
-        return False
-    hl, nl = host.split("."), name.split(".")
-    if len(hl) != len(nl):
-        return False
-    return all(n == "*" or n == h for h, n in zip(hl, nl))
-
-
 def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, Any],
                           warnings: list[CaddyWarning], gc: Counter) -> dict[str, dict]:
     servers: dict[str, dict] = {}
     default_sni = options.get("default_sni") if isinstance(options.get("default_sni"), str) else ""
     fallback_sni = options.get("fallback_sni") if isinstance(options.get("fallback_sni"), str) else ""
-    http_port = _port_opt(options, "http_port", DEFAULT_HTTP_PORT)
-    https_port = _port_opt(options, "https_port", DEFAULT_HTTPS_PORT)
+    http_port = port_option(options, "http_port", DEFAULT_HTTP_PORT)
+    https_port = port_option(options, "https_port", DEFAULT_HTTPS_PORT)
     auto_https = options.get("auto_https") if isinstance(options.get("auto_https"), list) else []
 
     for i, p in enumerate(pairings):
@@ -456,7 +437,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
                             cp["default_sni"] = default_sni
                         if fallback_sni:
                             cp["fallback_sni"] = fallback_sni
-                    if not _settings_empty(cp) or (force_automated and any(h in force_automated for h in hosts)):
+                    if not settings_empty(cp) or (force_automated and any(h in force_automated for h in hosts)):
                         policies.append(cp)
                         has_catch_all_policy = len(hosts) == 0
                     elif hosts:
@@ -502,7 +483,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
                     errs.routes.extend(v.value.routes)
                 error_routes = append_subroute_to_route_list(error_routes, errs, matcher_sets, p)
 
-            _add_log_associations(srv, sb, hosts)
+            add_log_associations(srv, sb, hosts)
 
         if routes:
             srv["routes"] = consolidate_routes(routes)
@@ -515,7 +496,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
 
         detect_conflicting_schemes(srv, policies, p.server_blocks, options)
 
-        policies = _hoist_client_auth_shields(policies, empty_policies)
+        policies = hoist_client_auth_shields(policies, empty_policies)
 
         if address_qualifies_for_tls and not has_catch_all_policy and (
                 policies or not auto_https_will_add or default_sni or fallback_sni):
@@ -542,173 +523,6 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
     except CaddyfileError as e:
         raise CaddyfileError(f"applying global server options: {e}") from None
     return renamed if renamed is not None else servers
-
-
-def _add_log_associations(srv: dict, sb: ServerBlockPile, hosts: list[str]) -> None:
-    log_hosts = sb.hosts_from_keys(True)
-    for cv in sb.pile.get("custom_log", []):
-        ncl = cv.value
-        if ncl.no_hostname:
-            continue
-        logs = srv["logs"]
-        if sb.has_host_catch_all_key() and not ncl.hostnames:
-            logs["default_logger_name"] = ncl.name
-        elif ncl.hostnames:
-            for h in ncl.hostnames:
-                logs.setdefault("logger_names", {}).setdefault(h, []).append(ncl.name)
-        else:
-            for h in log_hosts:
-                try:
-                    host, _ = addrs.split_host_port(h)
-                except addrs.AddrError:
-                    host = h
-                logs.setdefault("logger_names", {}).setdefault(host, []).append(ncl.name)
-    if "logs" in srv and not sb.pile.get("custom_log"):
-        if not hosts:
-            srv["logs"]["skip_unmapped_hosts"] = True
-        if log_hosts:
-            srv["logs"].setdefault("skip_hosts", []).extend(log_hosts)
-    if "logs" in srv and "logger_names" in srv["logs"]:
-        ln = srv["logs"]["logger_names"]
-        srv["logs"]["logger_names"] = {k: ln[k] for k in sorted(ln)}
-
-
-def _hoist_client_auth_shields(policies: list[dict], empty_policies: list[dict]) -> list[dict]:
-    wildcards: list[list[str]] = []
-    for cp in policies:
-        names = (cp.get("match") or {}).get("sni") if cp.get("client_authentication") else None
-        wildcards.append([n for n in names if "*" in n] if names else [])
-    shielded: list[list[str]] = [[] for _ in policies]
-    for ecp in empty_policies:
-        for host in (ecp.get("match") or {}).get("sni") or []:
-            for i, wc in enumerate(wildcards):
-                if any(_match_wildcard(host, n) for n in wc):
-                    shielded[i].append(host)
-                    break
-    out = list(policies)
-    for i in range(len(shielded) - 1, -1, -1):
-        hosts = shielded[i]
-        if not hosts:
-            continue
-        uniq = []
-        for h in sorted(hosts):
-            if not uniq or uniq[-1] != h:
-                uniq.append(h)
-        shield = {k: v for k, v in out[i].items() if k != "client_authentication"}
-        shield["match"] = {"sni": uniq}
-        out.insert(i, shield)
-    return out
-
-
-def detect_conflicting_schemes(srv: dict, policies: list[dict], blocks: list[ServerBlockPile],
-                               options: dict[str, Any]) -> None:
-    http_port = _port_opt(options, "http_port", DEFAULT_HTTP_PORT)
-    https_port = _port_opt(options, "https_port", DEFAULT_HTTPS_PORT)
-    listen = "[" + " ".join(srv.get("listen", [])) + "]"
-    mode = ""
-
-    def set_http(addr: addrs.Address) -> None:
-        nonlocal mode
-        if mode == "HTTPS":
-            msg = (f"server listening on {listen} is configured for HTTPS and cannot natively multiplex "
-                   f"HTTP and HTTPS: {addr.original}")
-            if not addr.scheme and not addr.host:
-                msg += " (try specifying https:// in the address)"
-            raise CaddyfileError(msg)
-        if policies:
-            raise CaddyfileError(f"server listening on {listen} is HTTP, but attempts to configure TLS connection policies")
-        mode = "HTTP"
-
-    def set_https(addr: addrs.Address) -> None:
-        nonlocal mode
-        if mode == "HTTP":
-            raise CaddyfileError(f"server listening on {listen} is configured for HTTP and cannot natively "
-                                 f"multiplex HTTP and HTTPS: {addr.original}")
-        mode = "HTTPS"
-
-    for sb in blocks:
-        for addr in sb.parsed_keys:
-            if addr.scheme == "http" or addr.port == http_port:
-                set_http(addr)
-            elif addr.scheme == "https" or addr.port == https_port or policies:
-                set_https(addr)
-            elif not addr.host:
-                set_http(addr)
-
-
-def _go_v(v: Any) -> str:
-    """Go's %v for the strings and string slices in these messages."""
-    if isinstance(v, (list, tuple)):
-        return "[" + " ".join(_go_v(x) for x in v) + "]"
-    return str(v)
-
-
-def _merge_field_conflict(a: dict, b: dict, key: str, what: str) -> None:
-    va, vb = a.get(key), b.get(key)
-    if va and vb and va != vb:
-        raise CaddyfileError(f"two policies with same match criteria have conflicting {what}: {_go_v(va)} vs. {_go_v(vb)}")
-
-
-def consolidate_conn_policies(cps: list[dict]) -> list[dict]:
-    """Catch-all policies last, drop duplicates, merge adjacent SNI-only policies with the same
-    settings and same-matcher policies whose settings do not conflict."""
-    cps = list(cps)
-    slice_stable(cps, lambda a, b: b.get("match") is None and a.get("match") is not None)
-    i = 0
-    while i < len(cps):
-        restart = False
-        j = 0
-        while j < len(cps):
-            if j == i:
-                j += 1
-                continue
-            a, b = cps[i], cps[j]
-            if a == b:
-                del cps[j]
-                restart = True
-                break
-            if (i == j - 1 and len(a.get("match") or {}) == 1 and len(b.get("match") or {}) == 1
-                    and "sni" in a["match"] and "sni" in b["match"]):
-                sa = {k: v for k, v in a.items() if k != "match"}
-                sb_ = {k: v for k, v in b.items() if k != "match"}
-                if sa == sb_:
-                    a["match"] = {"sni": list(a["match"]["sni"]) + list(b["match"]["sni"])}
-                    del cps[j]
-                    restart = True
-                    break
-            if a.get("match") == b.get("match"):
-                _merge_field_conflict(a, b, "alpn", "ALPN")
-                _merge_field_conflict(a, b, "cipher_suites", "cipher suites")
-                if a.get("client_authentication") is None and b.get("client_authentication") is not None \
-                        and a.get("client_authentication") != b.get("client_authentication"):
-                    raise CaddyfileError("two policies with same match criteria have conflicting client auth configuration")
-                _merge_field_conflict(a, b, "curves", "curves")
-                _merge_field_conflict(a, b, "default_sni", "default SNI")
-                _merge_field_conflict(a, b, "fallback_sni", "fallback SNI")
-                _merge_field_conflict(a, b, "protocol_min", "min protocol")
-                _merge_field_conflict(a, b, "protocol_max", "max protocol")
-                for key in ("alpn", "cipher_suites", "client_authentication", "curves", "default_sni",
-                            "fallback_sni", "protocol_min", "protocol_max"):
-                    if not a.get(key) and b.get(key):
-                        a[key] = b[key]
-                ca, cb = a.get("certificate_selection"), b.get("certificate_selection")
-                if ca is None and cb is not None:
-                    a["certificate_selection"] = cb
-                elif ca is not None and cb is not None:
-                    tags = list(ca.get("any_tag") or [])
-                    for t in cb.get("any_tag") or []:
-                        if t not in tags:
-                            tags.append(t)
-                    if tags:
-                        ca["any_tag"] = tags
-                del cps[j]
-                restart = True
-                break
-            j += 1
-        if restart:
-            i -= 1
-        i += 1
-    return cps
 
 
 def append_subroute_to_route_list(route_list: list[Route], sub: Subroute, matcher_sets: list[dict],
@@ -762,56 +576,3 @@ def compile_encoded_matcher_sets(sb: ServerBlockPile) -> list[dict]:
     return out
 
 
-def collect_custom_logs(pairings: list[SbAddrAssociation], options: dict[str, Any]) -> list[Any]:
-    """Every named custom log (global `log` options first, then sites'), with `debug` applied."""
-    from caddy_py.httpcaddyfile.logging import CustomLog, NamedCustomLog
-
-    logs: list[Any] = []
-    has_default = False
-    debug = "debug" in options
-
-    def add(ncl: Any) -> None:
-        nonlocal has_default
-        if not ncl.name:
-            return
-        if ncl.name == "default":
-            has_default = True
-        if debug and ncl.log is not None and not ncl.log.level:
-            ncl.log.level = "DEBUG"
-        logs.append(ncl)
-
-    for cv in options.get("log") or []:
-        add(cv.value)
-    if not has_default and debug:
-        logs.append(NamedCustomLog(name="default", log=CustomLog(level="DEBUG")))
-    for p in pairings:
-        for sb in p.server_blocks:
-            for cv in sb.pile.get("custom_log", []):
-                add(cv.value)
-    return logs
-
-
-def build_logging(custom_logs: list[Any]) -> dict | None:
-    """The `logging` section: the default log first, then the others; a log that includes
-    some loggers excludes them from the default log."""
-    from caddy_py.httpcaddyfile.logging import CustomLog
-
-    if not custom_logs:
-        return None
-    out: dict[str, Any] = {}
-    for ncl in custom_logs:
-        if ncl.name == "default" and ncl.log is not None:
-            out["default"] = ncl.log
-            break
-    for ncl in custom_logs:
-        if ncl.log is None or ncl.name == "default":
-            continue
-        out[ncl.name] = ncl.log
-        if ncl.log.include:
-            dl = out.get("default")
-            if dl is None:
-                dl = out["default"] = CustomLog()
-            dl.exclude = sorted(set(list(dl.exclude or []) + list(ncl.log.include)))
-    if not out:
-        return None
-    return {"logs": {k: out[k] for k in sorted(out)}}
