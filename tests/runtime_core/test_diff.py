@@ -10,7 +10,8 @@ pytestmark = pytest.mark.timeout(60)
 
 def json_config(routes, errors=None):
     def make(port):
-        srv = {"listen": [f"127.0.0.1:{port}"], "routes": routes}
+        # no automatic HTTPS: host matchers would otherwise make Caddy serve TLS on the port
+        srv = {"listen": [f"127.0.0.1:{port}"], "routes": routes, "automatic_https": {"disable": True}}
         if errors is not None:
             srv["errors"] = {"routes": errors}
         return {"apps": {"http": {"servers": {"srv0": srv}}}}
@@ -87,4 +88,50 @@ async def test_caddyfile_site(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/errors/404"), Req("GET", "/errors/410"), Req("GET", "/errors/503"),
             Req("GET", "/errors/400"), Req("GET", "/route/a"), Req("GET", "/x?mode=json"),
             Req("GET", "/empty"), Req("PUT", "/other"), Req("GET", "/%61pi/x"),
+        ])
+
+
+PATTERNS = ["/hello", "/api/*", "*.php", "*/mid/*", "/a/*/c", "/a/[bc]", "/a%2Fb", "/x//y", "/Case"]
+PATHS = ["/hello", "/HELLO", "/%68ello", "/hello/", "/api/x/y", "/api", "/a/b.php", "/q/mid/r",
+         "/a/b/c", "/a/b/x/c", "/a/c", "/a%2fb", "/a/b", "/x//y", "/x/y", "/case", "/y/../hello",
+         "/api/../hello", "/%2e%2e/hello"]
+
+
+async def test_path_matcher_table(caddy_bin, caddy_env, tmp_path):
+    routes = [{"match": [{"path": [p]}], "handle": [{"handler": "static_response", "body": f"matched {p}"}]}
+              for p in PATTERNS]
+    async with Pair(caddy_bin, tmp_path, caddy_env, json_config(routes)) as pair:
+        await pair.assert_same([Req("GET", p) for p in PATHS])
+
+
+async def test_matchers_and_placeholders_table(caddy_bin, caddy_env, tmp_path):
+    def route(match, body):
+        return {"match": [match], "handle": [{"handler": "static_response", "body": body}]}
+    routes = [
+        route({"path": ["/h"], "header": {"X-A": ["foo*"], "X-B": []}}, "h1"),
+        route({"path": ["/h"]}, "h2"),
+        route({"path": ["/q"], "query": {"a": ["1", "2"], "b": ["*"]}}, "q1 {http.request.uri.query.a}"),
+        route({"path": ["/q"]}, "q2"),
+        route({"path": ["/re/*"], "path_regexp": {"name": "p", "pattern": "^/re/([a-z]+)/(\\d+)$"}},
+              "re {http.regexp.p.1} {http.regexp.p.2}"),
+        route({"path": ["/host"], "host": ["a.example", "*.wild.example"]}, "host ok"),
+        route({"path": ["/not"], "not": [{"method": ["POST"]}]}, "not-post"),
+        route({"path": ["/expr"], "expression": "{http.request.uri.query.n} == '1' || method('PUT')"}, "expr"),
+        route({"path": ["/ph"]},
+              "{http.request.host} {http.request.port} {http.request.hostport} {http.request.uri.path.dir} "
+              "{http.request.uri.path.file.base} {http.request.header.X-Multi} {http.request.cookie.c} "
+              "{http.request.host.labels.1} {http.request.uri.prefixed_query} [{http.request.uri.query.none}]"),
+        route({}, "fallback"),
+    ]
+    async with Pair(caddy_bin, tmp_path, caddy_env, json_config(routes)) as pair:
+        await pair.assert_same([
+            Req("GET", "/h", {"X-A": "foobar", "X-B": ""}), Req("GET", "/h", {"X-A": "barfoo", "X-B": "1"}),
+            Req("GET", "/h", {"X-A": "foo"}),
+            Req("GET", "/q?a=2&b="), Req("GET", "/q?a=3&b=1"), Req("GET", "/q?a=1&a=2&b=x"),
+            Req("GET", "/re/abc/42"), Req("GET", "/re/ABC/42"),
+            Req("GET", "/host", {"Host": "a.example"}), Req("GET", "/host", {"Host": "x.wild.example:99"}),
+            Req("GET", "/host", {"Host": "x.y.wild.example"}),
+            Req("GET", "/not"), Req("POST", "/not"),
+            Req("GET", "/expr?n=1"), Req("PUT", "/expr"), Req("GET", "/expr?n=2"),
+            Req("GET", "/ph/x.tar.gz?z=1", {"Host": "sub.example.test:8080", "X-Multi": "a", "Cookie": "c=v; d=w"}),
         ])
