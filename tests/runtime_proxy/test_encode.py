@@ -178,3 +178,17 @@ async def test_head_gets_encoding_headers_without_body(sites, client):
     async with client.head(s.url, headers={"Accept-Encoding": "gzip"}) as r:
         assert r.headers.get("Content-Encoding") == "gzip"
         assert r.headers["Content-Length"] == "20"  # caddy: the empty gzip stream's size
+
+
+async def test_http10_client_gets_an_encoded_body_ended_by_close(sites):
+    import os
+
+    noise = os.urandom(4000).hex().encode()
+    s = await sites(ALL, Responder(body=noise))
+    reader, writer = await asyncio.open_connection("127.0.0.1", s.port)
+    writer.write(b"GET / HTTP/1.0\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+    data = await asyncio.wait_for(reader.read(), 5)  # returns at EOF: the server closed
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert b"Content-Encoding: gzip" in head and b"Transfer-Encoding" not in head
+    assert gzip.decompress(body) == noise

@@ -103,6 +103,9 @@ class Encode:
         if isinstance(inner, EncodingWriter):
             return None  # an outer encode already handles this request
         writer = EncodingWriter(inner, name, enc.new, self.min_length, self._matches,
-                                head=req.method == "HEAD")
+                                head=req.method == "HEAD", http11=raw.version >= (1, 1))
         raw._payload_writer = writer  # type: ignore[attr-defined]
+        if raw.version < (1, 1):
+            # no chunking on HTTP/1.0: an encoded body ends with the connection
+            req.on_prepare.append(lambda resp: resp.force_close())
         return writer

@@ -31,8 +31,9 @@ def is_sse(content_type: str) -> bool:
 class EncodingWriter:
     def __init__(self, inner: Any, name: str, new_compressor: Callable[[], Compressor],
                  min_length: int, matches: Callable[[int, CIMultiDict[str]], bool],
-                 head: bool) -> None:
+                 head: bool, http11: bool = True) -> None:
         self._inner = inner
+        self._http11 = http11
         self._name = name
         self._new = new_compressor
         self._min = min_length
@@ -147,9 +148,14 @@ class EncodingWriter:
             inner.length = length
             if length is not None:
                 h["Content-Length"] = str(length)
-            elif not self._head and self._status not in _EMPTY_BODY_STATUSES:
+            elif self._head or self._status in _EMPTY_BODY_STATUSES:
+                pass
+            elif self._http11:
                 inner.enable_chunking()
                 h["Transfer-Encoding"] = "chunked"
+            else:
+                h["Connection"] = "close"  # HTTP/1.0: the end of the body is the end of the connection
+                h.popall("Keep-Alive", None)
             if self._head:
                 # HEAD: headers as if encoded, no body; Go's server counts the encoder's
                 # empty-stream bytes it discards into a Content-Length

@@ -17,7 +17,7 @@ from caddy_py.config.registry import register
 from caddy_py.http.handler import HandlerError
 
 from .dialinfo import DialInfo
-from .durations import seconds
+from caddy_py.config.durations import duration_seconds as seconds
 from .errors import classify
 
 if TYPE_CHECKING:  # pragma: no cover

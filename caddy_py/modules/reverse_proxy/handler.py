@@ -22,7 +22,7 @@ from caddy_py.http.request import Request
 from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
 from . import fastcgi as _fastcgi  # noqa: F401  (registers the fastcgi transport)
 from .dialinfo import DialInfo, parse_dial
-from .durations import seconds
+from caddy_py.config.durations import duration_seconds as seconds
 from .errors import BodyTooLarge, ProxyError, classify
 from .forwarded import HOP_HEADERS, parse_trusted, prepare_headers, remove_hop_headers, upgrade_type
 from .header_ops import HeaderOps, ResponseMatcher, RespHeaderOps, status_matches

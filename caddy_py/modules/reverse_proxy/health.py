@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from .dialinfo import parse_dial
-from .durations import seconds
+from caddy_py.config.durations import duration_seconds as seconds
 from .header_ops import status_matches
 from .hosts import Upstream
 

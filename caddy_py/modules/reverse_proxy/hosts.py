@@ -85,3 +85,10 @@ def forget_failure_later(host: Host, delay: float, tasks: set[asyncio.Task[None]
     task = asyncio.get_running_loop().create_task(forget())
     tasks.add(task)
     task.add_done_callback(tasks.discard)
+
+
+def upstream_statuses() -> list[dict[str, Any]]:
+    """What Caddy's admin endpoint GET /reverse_proxy/upstreams lists: every static upstream
+    address in use, with its in-flight request count and recent passive failures."""
+    return [{"address": addr, "num_requests": h.num_requests, "fails": h.fails}
+            for addr, h in HOSTS.items()]

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from caddy_py.config.registry import lookup, register
 
-from .durations import seconds
+from caddy_py.config.durations import duration_seconds as seconds
 from .hosts import Upstream
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -15,7 +15,7 @@ import aiohttp
 
 from caddy_py.config.registry import register
 
-from .durations import seconds
+from caddy_py.config.durations import duration_seconds as seconds
 
 
 def _tls_context(cfg: dict[str, Any]) -> ssl.SSLContext:
