@@ -89,3 +89,30 @@ async def test_handler_exception_is_500_without_traceback(serve):
     ]))
     status, _, body = await s.get("/?code=notanumber")
     assert status == 500 and "Traceback" not in body
+
+
+async def test_abort_closes_the_connection(serve):
+    import aiohttp
+    import pytest
+
+    s = await serve(server_config([{"handle": [{"handler": "static_response", "abort": True}]}]))
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await s.get("/")
+
+
+async def test_close_sets_connection_close(serve):
+    s = await serve(server_config([{"handle": [respond("bye", close=True)]}]))
+    status, headers, body = await s.get("/")
+    assert (status, body, headers["Connection"]) == (200, "bye", "close")
+
+
+async def test_unix_socket_listener(serve, tmp_path):
+    import aiohttp
+
+    sock = tmp_path / "caddy.sock"
+    cfg = server_config([{"handle": [respond("over unix")]}])
+    cfg["apps"]["http"]["servers"]["srv0"]["listen"] = [f"unix/{sock}"]
+    await serve(cfg)
+    async with aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(sock))) as s:
+        async with s.get("http://localhost/") as r:
+            assert await r.text() == "over unix"
