@@ -1,16 +1,158 @@
-"""`http.handlers.templates`: not supported. Caddy's templates are Go's text/template language
-with Caddy's function set; a faithful port is out of scope, so a config that uses it fails to
-load with a clear message instead of serving unrendered templates."""
+"""`http.handlers.templates`: executes response bodies as Go text/templates (Caddy's templates).
+
+Responses whose Content-Type contains one of `mime_types` (default text/html, text/plain,
+text/markdown) are rendered with the context of `context.py`; Content-Length is recomputed and
+Accept-Ranges, Last-Modified and ETag are dropped, as Caddy does. Buffered responses are
+rendered before they leave the handler (a template error becomes HandlerError 500); streamed
+ones (file_server) are captured through a stand-in payload writer and rendered when they end
+(an error there can only send a bare 500). The engine is a subset of Go's text/template (see
+gotemplate.py); `match` (template function plugins) is not supported.
+"""
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Callable
+
+from aiohttp import web
+from multidict import CIMultiDict
 
 from caddy_py.config.context import ConfigError
 from caddy_py.config.registry import register
+from caddy_py.http.handler import HandlerError, Next
+from caddy_py.http.request import Request
+from caddy_py.logging import log
+
+from .context import TemplateContext
+from .gotemplate import TemplateError
+
+LOGGER = "http.handlers.templates"
+DEFAULT_MIME_TYPES = ["text/html", "text/plain", "text/markdown"]
+_DROPPED = ("Accept-Ranges", "Last-Modified", "Etag")
+
+
+class _CaptureWriter:
+    """aiohttp payload writer stand-in: holds back a matching response and renders it at EOF."""
+
+    def __init__(self, inner: Any, wants: Callable[[CIMultiDict[str]], bool],
+                 render: Callable[[bytes, CIMultiDict[str]], bytes]) -> None:
+        self._inner = inner
+        self._wants = wants
+        self._render = render
+        self.active = True
+        self.length: int | None = None
+        self.chunked = False
+        self._held: tuple[str, CIMultiDict[str]] | None = None
+        self._passing = False
+        self._buf = bytearray()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def enable_chunking(self) -> None:
+        self.chunked = True
+
+    async def write_headers(self, status_line: str, headers: CIMultiDict[str]) -> None:
+        if self.active and self._wants(headers):
+            self._held = (status_line, headers)
+            return
+        self._passing = True
+        self._inner.length = self.length
+        if self.chunked:
+            self._inner.enable_chunking()
+        await self._inner.write_headers(status_line, headers)
+
+    def send_headers(self) -> None:
+        if self._held is None:
+            self._inner.send_headers()
+
+    async def write(self, chunk: Any, *, drain: bool = True, LIMIT: int = 0x10000) -> None:
+        if self._held is not None:
+            self._buf += bytes(chunk)
+            return
+        await self._inner.write(chunk, drain=drain, LIMIT=LIMIT)
+
+    async def write_eof(self, chunk: bytes = b"") -> None:
+        if self._held is None:
+            await self._inner.write_eof(chunk)
+            return
+        status_line, headers = self._held
+        self._held = None
+        self._buf += bytes(chunk)
+        try:
+            body = self._render(bytes(self._buf), headers)
+        except (TemplateError, HandlerError, RecursionError) as e:
+            log(LOGGER, logging.ERROR, "template execution failed", error=str(e))
+            version = status_line.split(" ", 1)[0]
+            status_line, headers, body = f"{version} 500 Internal Server Error", CIMultiDict(), b""
+        headers.popall("Transfer-Encoding", None)
+        headers["Content-Length"] = str(len(body))
+        self._inner.length = len(body)
+        await self._inner.write_headers(status_line, headers)
+        await self._inner.write_eof(body)
+
+    def set_eof(self) -> None:
+        self._inner.set_eof()
+
+
+def _carry_headers(headers: CIMultiDict[str], resp: web.StreamResponse) -> None:
+    for k in set(headers):
+        if k.lower() != "content-length" and k not in resp.headers:
+            resp.headers.extend((k, v) for v in headers.getall(k))
 
 
 @register("http.handlers.templates")
 class Templates:
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        self.file_root = str(cfg.get("file_root") or "{http.vars.root}")
+        mimes = cfg.get("mime_types")
+        self.mime_types = [str(m) for m in mimes] if mimes is not None else DEFAULT_MIME_TYPES
+        delims = [str(d) for d in cfg.get("delimiters") or []]
+        if delims and len(delims) != 2:
+            raise ConfigError("delimiters must consist of exactly two elements: opening and closing")
+        self.delims = (delims[0], delims[1]) if delims else ("{{", "}}")
+        if cfg.get("match"):
+            raise ConfigError("template function extensions (match) are not supported by caddy-py")
+
     @classmethod
-    def from_json(cls, cfg: Any, ctx: Any = None) -> "Templates":
-        raise ConfigError("the templates handler is not supported by caddy-py (Go text/template is not implemented)")
+    def from_json(cls, cfg: dict[str, Any], ctx: Any = None) -> "Templates":
+        return cls(cfg or {})
+
+    def _wants(self, headers: Any) -> bool:
+        ct = headers.get("Content-Type", "")
+        return any(m in ct for m in self.mime_types)
+
+    def _render(self, req: Request, body: bytes, headers: CIMultiDict[str]) -> bytes:
+        root = req.replacer.replace_all(self.file_root, ".")
+        ctx = TemplateContext(req, root, headers, self.delims)
+        out = ctx.render(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        for h in _DROPPED:
+            headers.popall(h, None)
+        return out
+
+    async def serve(self, req: Request, next: Next) -> web.StreamResponse:
+        raw = req.raw
+        inner = getattr(raw, "_payload_writer", None)
+        writer = None
+        if inner is not None and req.method != "HEAD":
+            writer = _CaptureWriter(inner, self._wants, lambda b, h: self._render(req, b, h))
+            raw._payload_writer = writer  # type: ignore[attr-defined]
+        try:
+            resp = await next(req)
+        finally:
+            if writer is not None:
+                writer.active = False  # later writes (error pages, buffered responses) pass through
+        body = getattr(resp, "body", None)
+        if not resp.prepared and isinstance(body, (bytes, bytearray)) and self._wants(resp.headers):
+            headers = CIMultiDict(resp.headers)
+            try:
+                rendered = self._render(req, bytes(body), headers)
+            except TemplateError as e:
+                # in Caddy these headers already sit in the response writer's map: the error
+                # response carries them
+                req.on_prepare.append(lambda r: _carry_headers(headers, r))
+                raise HandlerError(500, str(e), cause=e) from None
+            resp.body = rendered
+            headers.popall("Content-Length", None)  # aiohttp recomputes it from the new body
+            resp.headers.clear()
+            resp.headers.extend(headers)
+        return resp
