@@ -336,6 +336,87 @@ def listeners_use_any_port_other_than(listen: list[str], other_port: str) -> boo
     return False
 
 
+def _auto_https_config(auto_https: list[str]) -> dict[str, Any] | None:
+    """The server's automatic_https from the `auto_https` global option (None: not set)."""
+    fields = {"off": "disable", "disable_redirects": "disable_redirects", "disable_certs": "disable_certificates",
+              "ignore_loaded_certs": "ignore_loaded_certificates"}
+    ah: dict[str, Any] | None = None
+    for val in auto_https:
+        if val in fields:
+            ah = ah if ah is not None else {}
+            ah[fields[val]] = True
+    return ah
+
+
+def _attach_named_routes(srv: dict, blocks: list[ServerBlockPile], options: dict[str, Any]) -> None:
+    """Every named route the server's sites invoke, and those they invoke in turn."""
+    configured = options.get("named_routes") or {}
+    invokes = options.get("named_route_invokes") or {}
+    for sb in blocks:
+        for value in sb.pile.get(NAMED_ROUTE_KEY, []):
+            nr = srv.setdefault("named_routes", {})
+            names = [value.value]
+            while names:
+                name = names.pop(0)
+                if name in nr:
+                    continue
+                if name not in configured:
+                    raise CaddyfileError(f"cannot invoke named route '{name}', which was not defined")
+                nr[name] = configured[name]
+                names.extend(invokes.get(name, []))
+
+
+def _place_site_policies(cp_vals: list[ConfigValue], hosts: list[str], force_automated: set[str],
+                         default_sni: str, fallback_sni: str, policies: list[dict],
+                         empty_policies: list[dict]) -> bool | None:
+    """Give a site's TLS connection policies its hostnames (and default/fallback SNI); keep
+    those that change something. Returns the new "has a catch-all policy" value, or None.
+
+    Each policy is one mutable dict per ConfigValue, shared by every server its site block
+    lands in and printed only at the end, because Go mutates the same pointer."""
+    catch_all = None
+    for cv in cp_vals:
+        if not isinstance(cv.value, dict):
+            cv.value = cv.value.to_json()
+        cp = cv.value
+        for h in list(hosts):
+            if h == default_sni:
+                hosts.append("")
+                cp["default_sni"] = default_sni
+                break
+            if h == fallback_sni:
+                hosts.append("")
+                cp["fallback_sni"] = fallback_sni
+                break
+        if hosts:
+            hosts.sort()
+            cp["match"] = {"sni": list(hosts)}
+        else:
+            if default_sni:
+                cp["default_sni"] = default_sni
+            if fallback_sni:
+                cp["fallback_sni"] = fallback_sni
+        if not settings_empty(cp) or (force_automated and any(h in force_automated for h in hosts)):
+            policies.append(cp)
+            catch_all = len(hosts) == 0
+        elif hosts:
+            empty_policies.append(cp)
+    return catch_all
+
+
+def _errors_subroute(err_vals: list[ConfigValue]) -> Subroute:
+    """A site's handle_errors subroutes as one, those with matchers first (Go's inconsistent
+    comparator, so the same stable sort)."""
+    def less(a: ConfigValue, b: ConfigValue) -> bool:
+        return not (not a.value.routes[0].matcher_sets and b.value.routes[0].matcher_sets)
+
+    slice_stable(err_vals, less)
+    errs = Subroute()
+    for v in err_vals:
+        errs.routes.extend(v.value.routes)
+    return errs
+
+
 def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, Any],
                           warnings: list[CaddyWarning], gc: Counter) -> dict[str, dict]:
     servers: dict[str, dict] = {}
@@ -361,20 +442,13 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
         if any(x is not None for x in protocols):
             srv["listen_protocols"] = protocols
 
-        ah: dict[str, Any] | None = None
-        for val in auto_https:
-            key = {"off": "disable", "disable_redirects": "disable_redirects",
-                   "disable_certs": "disable_certificates",
-                   "ignore_loaded_certs": "ignore_loaded_certificates"}.get(val)
-            if key:
-                ah = ah if ah is not None else {}
-                ah[key] = True
+        ah = _auto_https_config(auto_https)
 
         for sb in p.server_blocks:
             for a in sb.parsed_keys:
                 if a.path:
                     zap_warn("Using a path in a site address is deprecated; please use the 'handle' "
-                                    "directive instead", "caddyfile", address=str(a))
+                             "directive instead", "caddyfile", address=str(a))
         _sort_site_blocks(p.server_blocks)
 
         has_catch_all_policy = address_qualifies_for_tls = False
@@ -385,20 +459,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
         if any(sb.pile.get("custom_log") for sb in p.server_blocks):
             srv["logs"] = {}
 
-        configured = options.get("named_routes") or {}
-        invokes = options.get("named_route_invokes") or {}
-        for sb in p.server_blocks:
-            for value in sb.pile.get(NAMED_ROUTE_KEY, []):
-                nr = srv.setdefault("named_routes", {})
-                names = [value.value]
-                while names:
-                    name = names.pop(0)
-                    if name in nr:
-                        continue
-                    if name not in configured:
-                        raise CaddyfileError(f"cannot invoke named route '{name}', which was not defined")
-                    nr[name] = configured[name]
-                    names.extend(invokes.get(name, []))
+        _attach_named_routes(srv, p.server_blocks, options)
 
         routes: list[Route] = []
         error_routes: list[Route] | None = None
@@ -408,40 +469,16 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
             for h in hosts:
                 if h in ("0.0.0.0", "::"):
                     zap_warn("Site block has an unspecified IP address which only matches requests "
-                                    "having that Host header; you probably want the 'bind' directive to "
-                                    "configure the socket", "caddyfile", address=h)
+                             "having that Host header; you probably want the 'bind' directive to "
+                             "configure the socket", "caddyfile", address=h)
             force_automated = set(hosts) if "tls.force_automate" in sb.pile else set()
 
             cp_vals = sb.pile.get("tls.connection_policy")
             if cp_vals:
-                for cv in cp_vals:
-                    # one mutable policy per ConfigValue, shared by every server its site block
-                    # lands in, and printed only at the end: Go mutates the same pointer
-                    if not isinstance(cv.value, dict):
-                        cv.value = cv.value.to_json()
-                    cp = cv.value
-                    for h in list(hosts):
-                        if h == default_sni:
-                            hosts.append("")
-                            cp["default_sni"] = default_sni
-                            break
-                        if h == fallback_sni:
-                            hosts.append("")
-                            cp["fallback_sni"] = fallback_sni
-                            break
-                    if hosts:
-                        hosts.sort()
-                        cp["match"] = {"sni": list(hosts)}
-                    else:
-                        if default_sni:
-                            cp["default_sni"] = default_sni
-                        if fallback_sni:
-                            cp["fallback_sni"] = fallback_sni
-                    if not settings_empty(cp) or (force_automated and any(h in force_automated for h in hosts)):
-                        policies.append(cp)
-                        has_catch_all_policy = len(hosts) == 0
-                    elif hosts:
-                        empty_policies.append(cp)
+                catch_all = _place_site_policies(cp_vals, hosts, force_automated, default_sni, fallback_sni,
+                                                 policies, empty_policies)
+                if catch_all is not None:
+                    has_catch_all_policy = catch_all
             else:
                 specific = sorted(h for h in hosts if h and "*" not in h)
                 if specific:
@@ -470,18 +507,8 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
 
             err_vals = sb.pile.get("error_route")
             if err_vals:
-                error_routes = error_routes if error_routes is not None else []
-
-                def err_less(a: ConfigValue, b: ConfigValue) -> bool:
-                    if not a.value.routes[0].matcher_sets and b.value.routes[0].matcher_sets:
-                        return False
-                    return True
-
-                slice_stable(err_vals, err_less)
-                errs = Subroute()
-                for v in err_vals:
-                    errs.routes.extend(v.value.routes)
-                error_routes = append_subroute_to_route_list(error_routes, errs, matcher_sets, p)
+                error_routes = append_subroute_to_route_list(error_routes or [], _errors_subroute(err_vals),
+                                                             matcher_sets, p)
 
             add_log_associations(srv, sb, hosts)
 
