@@ -1,10 +1,11 @@
-"""Differential helper on top of the core's `Pair`: compare chosen response headers (all their
-values, in order) and bodies between the real caddy and caddy-py."""
+"""Test helpers: differential comparison on top of the core's `Pair` (chosen response headers,
+all their values in order, and bodies, between the real caddy and caddy-py), and a real upstream."""
 from __future__ import annotations
 
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 from yarl import URL
 
 from tests.runtime_core.diff import Pair, Req
@@ -32,3 +33,14 @@ async def assert_same(pair: Pair, reqs: list[Req], names: tuple[str, ...] = ()) 
         want = await fetch(pair.ports["caddy"], req, names)
         got = await fetch(pair.ports["py"], req, names)
         assert got == want, f"{req.method} {req.path} {req.headers}: caddy-py {got} != caddy {want}"
+
+
+async def start_upstream(handler: Any) -> tuple[web.AppRunner, int]:
+    """A real aiohttp server on 127.0.0.1 answering every path with `handler`; (runner, port)."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]

@@ -18,6 +18,7 @@ from caddy_py.logs.encoders import ConsoleEncoder, Duration, JSONEncoder, go_dur
 from caddy_py.logs.writers import StreamWriter
 from tests.runtime_core.conftest import respond
 from tests.runtime_core.diff import Pair
+from tests.runtime_handlers.differ import start_upstream
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -178,13 +179,7 @@ async def test_proxied_entries_count_body_bytes_like_caddy(caddy_bin, caddy_env,
             return resp
         return web.Response(text=f"read {len(data)}")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", upstream)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    up = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, up = await start_upstream(upstream)
     proxy = [{"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]}]
 
     def make(port: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from tests.runtime_core.conftest import respond, server_config
 from tests.runtime_core.diff import Pair, Req
-from tests.runtime_handlers.differ import assert_same, json_config
+from tests.runtime_handlers.differ import assert_same, json_config, start_upstream
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -19,13 +19,8 @@ async def upstream_port() -> AsyncIterator[int]:
     async def echo_len(request: web.Request) -> web.Response:
         return web.Response(text=f"got {len(await request.read())}")
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", echo_len)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await start_upstream(echo_len)
+    yield port
     await runner.cleanup()
 
 

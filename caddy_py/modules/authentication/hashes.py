@@ -15,13 +15,22 @@ from argon2.low_level import Type, hash_secret_raw
 from caddy_py.config.registry import register
 
 
-@register("http.authentication.hashes.bcrypt")
-class BcryptHash:
-    FAKE = b"$2a$14$X3ulqf/iGxnf1k6oMZ.RZeJUoqI9PX2PM4rS5lkIKJXduLGXGPrt6"
+class _Hash:
+    """A hash module: no options; `fake_hash()` is checked for unknown users (timing)."""
+
+    FAKE = b""
 
     @classmethod
-    def from_json(cls, cfg: Any, ctx: Any = None) -> "BcryptHash":
+    def from_json(cls, cfg: Any, ctx: Any = None) -> "_Hash":
         return cls()
+
+    def fake_hash(self) -> bytes:
+        return self.FAKE
+
+
+@register("http.authentication.hashes.bcrypt")
+class BcryptHash(_Hash):
+    FAKE = b"$2a$14$X3ulqf/iGxnf1k6oMZ.RZeJUoqI9PX2PM4rS5lkIKJXduLGXGPrt6"
 
     def compare(self, hashed: bytes, plaintext: bytes) -> bool:
         """True on a match; ValueError for a malformed hash (Caddy's error case)."""
@@ -32,21 +41,14 @@ class BcryptHash:
                 return False
             raise ValueError(f"crypto/bcrypt: {e}") from None
 
-    def fake_hash(self) -> bytes:
-        return self.FAKE
-
 
 def _b64_strict(s: str) -> bytes:
     return base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
 
 
 @register("http.authentication.hashes.argon2id")
-class Argon2idHash:
+class Argon2idHash(_Hash):
     FAKE = b"$argon2id$v=19$m=47104,t=1,p=1$P2nzckEdTZ3bxCiBCkRTyA$xQL3Z32eo5jKl7u5tcIsnEKObYiyNZQQf5/4sAau6Pg"
-
-    @classmethod
-    def from_json(cls, cfg: Any, ctx: Any = None) -> "Argon2idHash":
-        return cls()
 
     def compare(self, hashed: bytes, plaintext: bytes) -> bool:
         parts = hashed.decode("utf-8", "replace").split("$")
@@ -69,6 +71,3 @@ class Argon2idHash:
         got = hash_secret_raw(plaintext, salt, time_cost=iters, memory_cost=mem, parallelism=threads,
                               hash_len=len(key), type=Type.ID, version=19)
         return hmac.compare_digest(got, key)
-
-    def fake_hash(self) -> bytes:
-        return self.FAKE

@@ -132,8 +132,8 @@ class Parser:
                 return items
             text = s[i:j]
             k = j + len(L)
-            if s.startswith("- ", k) or s.startswith("-\t", k) or s.startswith("-\n", k) or s.startswith("-\r", k):
-                text = text.rstrip(" \t\r\n")
+            if s[k:k + 1] == "-" and k + 1 < len(s) and s[k + 1] in _WS_CHARS:  # `{{- `: trim before
+                text = text.rstrip(_WS_CHARS)
                 k += 1
             items.append(("text", text))
             inner_start = k
@@ -150,18 +150,15 @@ class Parser:
                 inner = s[inner_start:close]
             if close < 0:
                 raise TemplateError("unclosed action")
-            trim_after = False
             body = s[inner_start:close]
-            if body.endswith(" -") or body.endswith("\t-") or body.endswith("\n-") or body.endswith("\r-"):
-                trim_after = True
-                if inner is not None:
-                    inner = body[:-1]
+            trim_after = len(body) >= 2 and body[-1] == "-" and body[-2] in _WS_CHARS  # ` -}}`
+            if trim_after and inner is not None:
+                inner = body[:-1]
             if inner is not None:
                 items.append(("action", inner))
             i = close + len(R)
             if trim_after:
-                while i < len(s) and s[i] in " \t\r\n":
-                    i += 1
+                i = _skip_ws(s, i)
 
     def _find_close(self, s: str, k: int) -> int:
         """The closing delimiter, skipping quoted strings inside the action."""
@@ -296,8 +293,11 @@ class Parser:
         raise TemplateError(f"unexpected {val!r} in operand")
 
 
+_WS_CHARS = " \t\r\n"
+
+
 def _skip_ws(s: str, k: int) -> int:
-    while k < len(s) and s[k] in " \t\r\n":
+    while k < len(s) and s[k] in _WS_CHARS:
         k += 1
     return k
 
