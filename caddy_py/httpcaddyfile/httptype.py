@@ -336,6 +336,19 @@ def listeners_use_any_port_other_than(listen: list[str], other_port: str) -> boo
     return False
 
 
+def _reject_ambiguous_sites(blocks: list[ServerBlockPile]) -> None:
+    """Two site blocks of one server with the same key (issue #4635); the first such key in
+    block then key order is named, as Go's nested loops find it."""
+    owners: dict[str, set[int]] = {}
+    for j, sb in enumerate(blocks):
+        for key in sb.block.get_keys_text():
+            owners.setdefault(key, set()).add(j)
+    for j, sb in enumerate(blocks):
+        for key in sb.block.get_keys_text():
+            if owners[key] - {j}:
+                raise CaddyfileError(f"ambiguous site definition: {key}")
+
+
 def _auto_https_config(auto_https: list[str]) -> dict[str, Any] | None:
     """The server's automatic_https from the `auto_https` global option (None: not set)."""
     fields = {"off": "disable", "disable_redirects": "disable_redirects", "disable_certs": "disable_certificates",
@@ -427,11 +440,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
     auto_https = options.get("auto_https") if isinstance(options.get("auto_https"), list) else []
 
     for i, p in enumerate(pairings):
-        for j, sb1 in enumerate(p.server_blocks):
-            for key in sb1.block.get_keys_text():
-                for k, sb2 in enumerate(p.server_blocks):
-                    if k != j and key in sb2.block.get_keys_text():
-                        raise CaddyfileError(f"ambiguous site definition: {key}")
+        _reject_ambiguous_sites(p.server_blocks)
 
         srv: dict[str, Any] = {}
         listen = [a for a, _ in p.addresses_with_protocols]
