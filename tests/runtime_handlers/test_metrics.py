@@ -100,3 +100,47 @@ async def test_nothing_is_observed_without_the_metrics_option(serve):
 def test_label_sanitizing_matches_caddy():
     assert [sanitize_code(c) for c in (0, 200, 404)] == ["200", "200", "404"]
     assert [sanitize_method(m) for m in ("GET", "get", "Get", "PROPFIND")] == ["GET", "GET", "OTHER", "OTHER"]
+
+
+async def test_series_match_caddy(caddy_bin, caddy_env, tmp_path):
+    from tests.runtime_core.diff import Pair, Req
+    from tests.runtime_handlers.differ import fetch
+
+    def make(port: int) -> dict:
+        cfg = _config({"per_host": True}, "srv0")
+        srv = cfg["apps"]["http"]["servers"]["srv0"]
+        srv["listen"] = [f"127.0.0.1:{port}"]
+        srv["automatic_https"] = {"disable": True}
+        return cfg
+
+    workload = [Req("GET", "/a"), Req("GET", "/", headers={"Host": "known.test"}), Req("GET", "/fail"),
+                Req("POST", "/a", body=b"abcdef"), Req("PROPFIND", "/a"), Req("GET", "/metrics")]
+    scraped = {}
+    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+        for name, port in pair.ports.items():
+            for req in workload:
+                await fetch(port, req, ())
+            _, _, body = await fetch(port, Req("GET", "/metrics"), ())
+            scraped[name] = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode()
+
+    def series(text: str) -> dict:
+        out = {}
+        for fam in text_string_to_metric_families(text):
+            if not fam.name.startswith("caddy_http"):
+                continue
+            for smp in fam.samples:
+                if smp.name.endswith("_sum") and "duration" in smp.name:
+                    continue  # timings differ
+                if smp.name.endswith("_bucket") and "duration" in smp.name:
+                    continue
+                if smp.labels.get("handler") == "metrics" and "size" in smp.name:
+                    continue  # the scrapes themselves differ (different process metrics)
+                # Go prints le="1024", Python le="1024.0": the same bound to Prometheus
+                labels = tuple(sorted((k, str(float(v)) if k == "le" else v)
+                                      for k, v in smp.labels.items() if k != "server"))
+                out[(smp.name, labels)] = smp.value
+        return out
+
+    want, got = series(scraped["caddy"]), series(scraped["py"])
+    assert got == want
+    assert want[("caddy_http_requests_total", (("handler", "static_response"), ("host", "_other")))] == 3
