@@ -7,12 +7,16 @@ stop(grace) when replaced.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from caddy_py.config.context import ConfigError, Context
 from caddy_py.config.durations import duration_seconds
 from caddy_py.config.registry import register
 from caddy_py.http.server import HTTPServer
+
+
+LOG = logging.getLogger("http")
 
 
 @register("http")
@@ -39,7 +43,15 @@ class HTTPApp:
         return cls(cfg or {})
 
     async def provision(self, ctx: Context) -> None:
-        for srv in self.servers.values():
+        from caddy_py.tls.autohttps import automatic_https  # TLS: policies, redirects, srv.tls
+
+        await automatic_https(self, ctx)
+        https_port = int(self.cfg.get("https_port") or 443)
+        for name, srv in self.servers.items():
+            if srv.cfg.get("tls_connection_policies") is not None or any(
+                    a.start_port <= https_port <= a.end_port for a in srv.addresses):
+                LOG.warning("server %s: TLS is not implemented by caddy-py; serving plain HTTP on %s",
+                            name, ", ".join(str(a) for a in srv.addresses))
             await srv.provision(ctx)
         try:
             from caddy_py.http import metrics  # owned by the handlers engineer
