@@ -71,3 +71,25 @@ async def test_bad_regexp_is_a_config_error(serve):
     routes = [{"handle": [{"handler": "headers", "response": {"replace": {"X": [{"search_regexp": "(", "replace": ""}]}}}]}]
     with pytest.raises(ConfigError, match="replacement 0 for header field 'X'"):
         await serve(server_config(routes))
+
+
+async def test_immediate_ops_come_before_proxied_fields(caddy_bin, caddy_env, tmp_path):
+    from aiohttp import web
+
+    from tests.runtime_handlers.differ import start_upstream
+
+    async def up(request: web.Request) -> web.Response:
+        return web.Response(text="u", headers={"Cache-Control": "no-cache", "X-Up": "1", "X-Gone": "g"})
+
+    runner, port = await start_upstream(up)
+    routes = [{"handle": [
+        {"handler": "headers", "response": {"set": {"Cache-Control": ["public"]}, "add": {"X-Up": ["added"]}}},
+        {"handler": "headers", "response": {"set": {"X-New": ["new"]}, "delete": ["X-Gone"]}},
+        {"handler": "headers", "response": {"add": {"X-Late": ["z"]}, "deferred": True}},
+        {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{port}"}]},
+    ]}]
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, json_config(routes)) as pair:
+            await assert_same(pair, [Req("GET", "/")], ("Cache-Control", "X-Up", "X-New", "X-Gone", "X-Late"))
+    finally:
+        await runner.cleanup()

@@ -8,15 +8,19 @@ runs last, as Caddy's nested response-writer wrappers do. Deferred ops registere
 error apply only to the normal response, not to the one from `errors.routes` (Caddy's error
 chain writes to the unwrapped writer).
 
-Known difference: Caddy applies immediate ops to the header map *before* the inner handler
-writes its own headers; here they apply just before sending, so an immediate `delete` also
-removes headers set by inner handlers, and an `add` comes after the inner handler's values.
+Caddy applies immediate ops to the header map *before* the inner handler writes its own
+headers. For proxied responses (reverse_proxy adds the upstream's fields to that map) the ops
+run on an empty map whose values then come first, as in Caddy. For other responses they run on
+the finished headers: right for fields inner handlers only fill when absent (Content-Type), but
+a field an inner handler *sets* (static_response `headers`) is overridden here, where Caddy
+keeps the inner handler's value.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from caddy_py.config.registry import register
 from caddy_py.http.handler import Next
@@ -24,6 +28,25 @@ from caddy_py.http.request import Request
 from caddy_py.modules.reverse_proxy.header_ops import HeaderOps, Replacement, RespHeaderOps
 
 STATE_KEY = "http.handlers.headers"
+# set by reverse_proxy when the response's headers were copied from an upstream
+PROXIED_MARK = "__no_server_header__"
+
+
+def _merge_before(resp: web.StreamResponse, immediate: list[HeaderOps], repl: Any) -> None:
+    """Immediate ops as Caddy runs them for a proxied response: on the (then empty) header map
+    *before* reverse_proxy adds the upstream's fields, so their values come first."""
+    early: CIMultiDict[str] = CIMultiDict()
+    for ops in immediate:
+        ops.apply(early, repl)
+    if not early:
+        return
+    merged: CIMultiDict[str] = CIMultiDict()
+    for key in dict.fromkeys(k.lower() for k in early):
+        merged.extend((k, v) for k, v in early.items() if k.lower() == key)
+        merged.extend((k, v) for k, v in resp.headers.items() if k.lower() == key)
+    merged.extend((k, v) for k, v in resp.headers.items() if k not in early)
+    resp.headers.clear()
+    resp.headers.extend(merged)
 
 
 def _validate(ops: HeaderOps | None) -> None:
@@ -58,8 +81,11 @@ class _Pending:
     def make_callback(self, req: Request) -> Any:
         def apply(resp: web.StreamResponse) -> None:
             repl = req.replacer
-            for ops in self.immediate:
-                ops.apply(resp.headers, repl)
+            if self.immediate and req.state.get(PROXIED_MARK):
+                _merge_before(resp, self.immediate, repl)
+            else:
+                for ops in self.immediate:
+                    ops.apply(resp.headers, repl)
             erroring = req.error is not None
             for rops, phase, _ in reversed(self.deferred):
                 if phase != erroring:
