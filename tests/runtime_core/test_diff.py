@@ -135,3 +135,18 @@ async def test_matchers_and_placeholders_table(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/expr?n=1"), Req("PUT", "/expr"), Req("GET", "/expr?n=2"),
             Req("GET", "/ph/x.tar.gz?z=1", {"Host": "sub.example.test:8080", "X-Multi": "a", "Cookie": "c=v; d=w"}),
         ])
+
+
+async def test_error_placeholders_and_vars_values(caddy_bin, caddy_env, tmp_path):
+    routes = [
+        {"match": [{"path": ["/plain"]}], "handle": [{"handler": "error", "status_code": 409}]},
+        {"match": [{"path": ["/msg"]}], "handle": [{"handler": "error", "status_code": 422, "error": "bad {http.request.uri.query.x}"}]},
+        {"match": [{"path": ["/default"]}], "handle": [{"handler": "error", "error": "no status"}]},
+        {"match": [{"path": ["/vars"]}], "handle": [{"handler": "vars", "n": 5, "b": True, "f": 1.5, "s": "x"},
+                                                    {"handler": "static_response", "body": "{http.vars.n} {http.vars.b} {http.vars.f} {http.vars.s}"}]},
+    ]
+    errors = [{"handle": [{"handler": "static_response",
+                           "body": "{http.error.status_code}|{http.error.status_text}|{http.error.message}"}]}]
+    async with Pair(caddy_bin, tmp_path, caddy_env, json_config(routes, errors)) as pair:
+        await pair.assert_same([Req("GET", "/plain"), Req("GET", "/msg?x=y"), Req("GET", "/default"),
+                                Req("GET", "/vars")])
