@@ -229,3 +229,20 @@ async def test_no_available_upstream_is_503(site, client, upstream):
         assert r.status == 500
     async with client.get(s.url) as r:
         assert r.status == 503
+
+
+async def test_upstreams_healthy_gauge(site, client, upstream):
+    from prometheus_client import generate_latest
+
+    from caddy_py.http.metrics import REGISTRY
+
+    bad = await upstream(named("bad", 500))
+    s = await site([rp([bad], health_checks={"passive": {"fail_duration": "1m", "unhealthy_status": [500]}})])
+    line = f'caddy_reverse_proxy_upstreams_healthy{{upstream="127.0.0.1:{bad}"}}'
+    assert f"{line} 1.0" in generate_latest(REGISTRY).decode()
+    async with client.get(s.url) as r:
+        assert r.status == 500
+    assert f"{line} 0.0" in generate_latest(REGISTRY).decode()
+    from caddy_py.modules.reverse_proxy.hosts import upstream_statuses
+
+    assert {"address": f"127.0.0.1:{bad}", "num_requests": 0, "fails": 1} in upstream_statuses()

@@ -21,6 +21,7 @@ from caddy_py.http.request import Request
 
 from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
 from . import fastcgi as _fastcgi  # noqa: F401  (registers the fastcgi transport)
+from . import metrics as upstream_metrics
 from .dialinfo import DialInfo, parse_dial
 from caddy_py.config.durations import duration_seconds as seconds
 from .errors import BodyTooLarge, ProxyError, classify
@@ -131,6 +132,7 @@ class ReverseProxy:
                 routes = await ctx.load_routes(rh["routes"])
             self.handle_response.append(HandleResponse(ResponseMatcher.from_json(rh.get("match")),
                                                        rh.get("status_code"), routes))
+        upstream_metrics.track(self)
         if self.active_cfg is not None:
             self.active = ActiveHealthChecker.from_json(self.active_cfg, self.transport)
             if self.active.enabled and self.upstreams:
@@ -143,6 +145,7 @@ class ReverseProxy:
             up.max_requests = self.passive.unhealthy_request_count
 
     async def cleanup(self) -> None:
+        upstream_metrics.untrack(self)
         if self.active is not None:
             await self.active.stop()
         for t in list(self._tasks):
