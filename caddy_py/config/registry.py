@@ -36,6 +36,7 @@ def _load_all() -> None:
     global _loaded
     _loaded = True
     import caddy_py.http.app  # noqa: F401
+    import caddy_py.tls.app  # noqa: F401 - the tls and pki apps
     from caddy_py.http.matchers import load_all
 
     load_all()
