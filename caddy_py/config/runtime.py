@@ -34,6 +34,9 @@ class Instance:
         if not isinstance(apps, dict):
             raise ConfigError("apps must be an object")
         for name, app_cfg in apps.items():
+            if name in self.ctx.apps:  # already loaded by an app that needed it (http → tls)
+                self.apps[name] = self.ctx.apps[name]
+                continue
             if lookup(name) is None:
                 if name in IGNORED_APPS:
                     LOG.warning("app '%s' is not supported by caddy-py; ignored", name)
@@ -45,6 +48,8 @@ class Instance:
                 raise ConfigError(f"loading app modules: module name '{name}': {e}") from None
             self.apps[name] = app
             self.ctx.apps[name] = app
+        for name, app in self.ctx.apps.items():  # apps loaded only as dependencies (tls)
+            self.apps.setdefault(name, app)
 
     async def start(self) -> None:
         started = []
