@@ -57,6 +57,7 @@ class HTTPServer:
         self.client_ip = ClientIPPolicy(cfg)
         self.idle_timeout = duration_seconds(cfg.get("idle_timeout"), 300.0) or 300.0
         self.header_limit = self.max_header_bytes + 4096
+        self.tls: Any = None  # caddy_py.tls.app.ServerTLS when the server has TLS connection policies
 
     async def provision(self, ctx: Context) -> None:
         self.routes = await ctx.load_routes(self.cfg.get("routes"))
@@ -87,8 +88,9 @@ class HTTPServer:
 
     def activate(self) -> None:
         """Route new connections on our addresses to this server (the reload swap)."""
+        factory = self.aio if self.tls is None else self.tls.wrap(self.aio)
         for lst in self.listeners:
-            lst.factory = self.aio
+            lst.factory = factory
             lst.owner = self
 
     def ports(self) -> list[int]:
