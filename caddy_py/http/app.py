@@ -48,8 +48,8 @@ class HTTPApp:
         await automatic_https(self, ctx)
         https_port = int(self.cfg.get("https_port") or 443)
         for name, srv in self.servers.items():
-            if srv.cfg.get("tls_connection_policies") is not None or any(
-                    a.start_port <= https_port <= a.end_port for a in srv.addresses):
+            if srv.tls is None and (srv.cfg.get("tls_connection_policies") is not None or any(
+                    a.start_port <= https_port <= a.end_port for a in srv.addresses)):
                 LOG.warning("server %s: TLS is not implemented by caddy-py; serving plain HTTP on %s",
                             name, ", ".join(str(a) for a in srv.addresses))
             await srv.provision(ctx)
