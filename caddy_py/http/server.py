@@ -45,6 +45,7 @@ class HTTPServer:
                 raise ConfigError(f"server {name}: {e}") from None
         self.routes = RouteList([])
         self.error_routes: RouteList | None = None
+        self.named_routes: dict[str, RouteList] = {}  # `invoke` targets
         self.logs: Any = None
         self.log_access: Any = None
         self.observers: list[Any] = []  # fn(req, resp, seconds) after each request (metrics)
@@ -61,6 +62,11 @@ class HTTPServer:
 
     async def provision(self, ctx: Context) -> None:
         self.routes = await ctx.load_routes(self.cfg.get("routes"))
+        for rname, route in (self.cfg.get("named_routes") or {}).items():
+            try:
+                self.named_routes[rname] = await ctx.load_routes([route])
+            except ConfigError as e:
+                raise ConfigError(f"server {self.name}: setting up named route '{rname}' handlers: {e}") from None
         err = self.cfg.get("errors") or {}
         if err.get("routes"):
             self.error_routes = await ctx.load_routes(err["routes"])

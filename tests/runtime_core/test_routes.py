@@ -116,3 +116,15 @@ async def test_unix_socket_listener(serve, tmp_path):
     async with aiohttp.ClientSession(connector=aiohttp.UnixConnector(path=str(sock))) as s:
         async with s.get("http://localhost/") as r:
             assert await r.text() == "over unix"
+
+
+async def test_invoke_named_route(serve):
+    cfg = server_config([
+        {"match": [{"path": ["/a"]}], "handle": [{"handler": "vars", "who": "a"}, {"handler": "invoke", "name": "common"}]},
+        {"match": [{"path": ["/missing"]}], "handle": [{"handler": "invoke", "name": "nope"}]},
+    ])
+    cfg["apps"]["http"]["servers"]["srv0"]["named_routes"] = {
+        "common": {"handle": [respond("common for {http.vars.who}")]}}
+    s = await serve(cfg)
+    assert await s.body("/a") == "common for a"
+    assert (await s.get("/missing"))[0] == 500
