@@ -348,3 +348,24 @@ async def test_round_robin_order_and_101_headers(caddy_bin, caddy_env, tmp_path)
     finally:
         for r in runners:
             await r.cleanup()
+
+
+async def test_browse_listings_match(caddy_bin, caddy_env, tmp_path):
+    root = tmp_path / "b"
+    (root / "dir b").mkdir(parents=True)
+    (root / "Alpha").mkdir()
+    for name, size in (("zeta.txt", 5), ("beta.bin", 3000), ("Gamma.md", 2_000_000), ("tiny", 1)):
+        (root / name).write_bytes(b"x" * size)
+    (root / ".hidden").write_text("h")
+    routes = lambda p: [{"handle": [{"handler": "file_server", "root": str(root),  # noqa: E731
+                                     "browse": {}, "hide": [".hidden"]}]}]
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        for path in ("/", "/?sort=size", "/?sort=size&order=desc", "/?sort=name&order=desc",
+                     "/?sort=namedirfirst&order=desc", "/?limit=2&offset=1", "/dir%20b/"):
+            for accept in ("application/json", "text/plain"):
+                want, got = await both(pair, "GET", path, ("Content-Type", "Vary", "Set-Cookie"),
+                                       headers={"Accept": accept})
+                if accept == "application/json":
+                    want = (want[0], want[1], json.loads(want[2]))
+                    got = (got[0], got[1], json.loads(got[2]))
+                assert got == want, (path, accept)

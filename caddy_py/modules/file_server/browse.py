@@ -99,16 +99,16 @@ def load(dir_path: str, root: str, url_path: str, hide: list[str], limit: int = 
 
 
 def sort_items(items: list[Item], sort: str, order: str) -> None:
+    """Caddy's byName / byNameDirFirst / bySize / byTime; `desc` reverses the comparison."""
     rev = order == "desc"
     if sort == "name":
         items.sort(key=lambda i: i.name.lower(), reverse=rev)
     elif sort == "namedirfirst":
-        items.sort(key=lambda i: i.name.lower(), reverse=rev)
-        items.sort(key=lambda i: not i.is_dir if not rev else i.is_dir, reverse=False)
+        items.sort(key=lambda i: (not i.is_dir, i.name.lower()), reverse=rev)
     elif sort == "size":
-        items.sort(key=lambda i: (not i.is_dir, i.size), reverse=rev)
+        items.sort(key=lambda i: (-(1 << 31), i.name.lower()) if i.is_dir else (i.size, ""), reverse=rev)
     elif sort == "time":
-        items.sort(key=lambda i: i.mod_time, reverse=rev)
+        items.sort(key=lambda i: i.mod_time_ns, reverse=rev)
 
 
 def render_json(listing: Listing) -> bytes:
@@ -117,20 +117,33 @@ def render_json(listing: Listing) -> bytes:
 
 
 def render_text(listing: Listing) -> bytes:
+    """Go's tabwriter with tab padding (width 8, padding 1): cells padded with tabs."""
     rows = [("Name", "Size", "Modified"), ("----", "----", "--------")]
     for i in listing.items:
-        mod = datetime.fromtimestamp(i.mod_time, timezone.utc).strftime("%B %-d, %Y at %H:%M:%S")
-        rows.append((i.name, human_size(i.size), mod))
-    return "".join("\t".join(r) + "\n" for r in rows).encode()
+        mod = datetime.fromtimestamp(i.mod_time_ns // 1_000_000_000, timezone.utc)
+        rows.append((i.name, human_size(i.size),
+                     mod.strftime("%B ") + str(mod.day) + mod.strftime(", %Y at %H:%M:%S")))
+    widths = []
+    for col in range(2):
+        w = max(len(r[col]) for r in rows) + 1
+        widths.append(-(-w // 8) * 8)
+    out = []
+    for r in rows:
+        line = "".join(cell + "\t" * -(-(widths[c] - len(cell)) // 8) for c, cell in enumerate(r[:2]))
+        out.append(line + r[2] + "\n")
+    return "".join(out).encode()
 
 
 def human_size(n: int) -> str:
-    units = ["B", "kB", "MB", "GB", "TB", "PB"]
-    size, u = float(n), 0
-    while size >= 1000 and u < len(units) - 1:
-        size /= 1000
-        u += 1
-    return f"{int(size)} {units[u]}" if u == 0 else f"{size:.1f} {units[u]}"
+    """go-humanize IBytes: "512 B", "1.5 KiB", "12 MiB"."""
+    if n < 10:
+        return f"{n} B"
+    units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    e = 0
+    while n >= 1024 ** (e + 1) and e < len(units) - 1:
+        e += 1
+    val = int(n / 1024 ** e * 10 + 0.5) / 10
+    return f"{val:.0f} {units[e]}" if val >= 10 else f"{val:.1f} {units[e]}"
 
 
 def render_html(listing: Listing) -> bytes:
