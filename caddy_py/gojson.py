@@ -151,6 +151,8 @@ def sorted_deep(obj: Any) -> Any:
         return [sorted_deep(v) for v in obj]
     if hasattr(obj, "to_json") and not isinstance(obj, str):
         return sorted_deep(obj.to_json())
+    if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > 1 << 53:
+        return float(obj)  # the map holds float64: past 2**53 an integer loses precision
     return obj
 
 

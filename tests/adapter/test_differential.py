@@ -108,6 +108,7 @@ CASES: dict[str, str] = {
     "unknown_matcher_module": ":8080 {\n\t@q nosuch x\n\trespond @q x\n}\n",
     "expression_multi_token": ":8080 {\n\t@e expression {path} == '/x'\n\trespond @e x\n}\n",
     "not_with_expression": ":8080 {\n\t@n not `{path} == '/x'`\n\trespond @n x\n}\n",
+    "big_ints_become_float64": ":8080 {\n\tvars x 9007199254740993\n\tvars y 123456789012345678901234\n}\n",
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
 
