@@ -13,7 +13,8 @@ from caddy_py.config.runtime import Runtime
 def server_config(routes: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None,
                   **http: Any) -> dict[str, Any]:
     """A one-server config listening on an ephemeral port of 127.0.0.1."""
-    srv: dict[str, Any] = {"listen": ["127.0.0.1:0"], "routes": routes}
+    # plain HTTP even with host matchers (Caddy's automatic HTTPS would turn on TLS)
+    srv: dict[str, Any] = {"listen": ["127.0.0.1:0"], "routes": routes, "automatic_https": {"disable": True}}
     if errors is not None:
         srv["errors"] = {"routes": errors}
     return {"admin": {"disabled": True}, "apps": {"http": {"servers": {"srv0": srv}, **http}}}
