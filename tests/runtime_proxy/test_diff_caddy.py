@@ -369,3 +369,81 @@ async def test_browse_listings_match(caddy_bin, caddy_env, tmp_path):
                     want = (want[0], want[1], json.loads(want[2]))
                     got = (got[0], got[1], json.loads(got[2]))
                 assert got == want, (path, accept)
+
+
+async def test_more_file_server_cases_match(caddy_bin, caddy_env, tmp_path):
+    root = tmp_path / "more"
+    (root / "txtdir").mkdir(parents=True)
+    (root / "txtdir" / "index.txt").write_text("text index")
+    (root / "hiddenidx").mkdir()
+    (root / "hiddenidx" / "index.html").write_text("secret index")
+    (root / "data.unknownext").write_bytes(b"\x00\x01\x02")
+    (root / ".env").write_text("dot")
+    (root / "big.css").write_text("a{}" * 400)
+    (root / "big.css.gz").write_bytes(gzip.compress(b"a{}" * 400))
+    (root / "logo.svg").write_text("<svg/>")
+
+    def routes(p: int) -> list[dict[str, Any]]:
+        return [
+            {"match": [{"path": ["/teapot/*"]}], "handle": [
+                {"handler": "rewrite", "strip_path_prefix": "/teapot"},
+                {"handler": "file_server", "root": str(root), "status_code": 418}]},
+            {"handle": [{"handler": "file_server", "root": str(root), "hide": ["index.html"],
+                         "precompressed": {"gzip": {}}, "precompressed_order": ["gzip"]}]},
+        ]
+
+    names = ("Content-Type", "Content-Encoding", "Vary", "ETag", "Last-Modified", "Location",
+             "Accept-Ranges", "Content-Range", "Content-Length")
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        lm = (await fetch(pair.ports["caddy"], "GET", "/big.css"))[1]["Last-Modified"]
+        for method, path, kw in [
+            ("HEAD", "/big.css", {}), ("GET", "/txtdir/", {}), ("GET", "/txtdir", {}),
+            ("GET", "/hiddenidx/", {}), ("GET", "/data.unknownext", {}), ("GET", "/.env", {}),
+            ("GET", "/logo.svg", {}), ("GET", "/big.css", {"headers": {"If-Modified-Since": lm}}),
+            ("GET", "/big.css", {"headers": {"Accept-Encoding": "gzip", "Range": "bytes=0-9"}}),
+            ("GET", "/big.css", {"headers": {"Range": "bytes=-5"}}),
+            ("GET", "/big.css", {"headers": {"Range": "bytes=abc"}}),
+            ("GET", "/teapot/logo.svg", {}), ("GET", "/teapot/missing", {}),
+            ("GET", "/a/../../big.css", {}), ("GET", "/big.css?x=1", {}),
+        ]:
+            want, got = await both(pair, method, path, names, **kw)
+            assert got == want, (method, path, kw)
+
+
+async def test_proxy_header_ops_and_encode_match(caddy_bin, caddy_env, tmp_path, echo_port):
+    def routes(p: int) -> list[dict[str, Any]]:
+        return [
+            {"match": [{"path": ["/enc/*"]}], "handle": [
+                {"handler": "encode", "encodings": {"gzip": {}, "zstd": {}}, "minimum_length": 20,
+                 "match": {"status_code": [2]}},
+                {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{echo_port}"}]}]},
+            {"handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{echo_port}"}],
+                         "trusted_proxies": ["127.0.0.1/32"],
+                         "headers": {
+                             "request": {"set": {"X-Up-Host": ["{http.reverse_proxy.upstream.host}"],
+                                                 "Connection": ["X-Drop"]},
+                                         "delete": ["User-Agent"],
+                                         "replace": {"X-Drop": [{"search": "a", "replace": "b"}]}},
+                             "response": {"add": {"X-Added": ["1", "2"]}, "delete": ["X-Up*"],
+                                          "replace": {"Content-Type": [{"search_regexp": "^application/(\\w+)$",
+                                                                        "replace": "text/$1"}]},
+                                          "require": {"headers": {"Server": ["up"]}}}}}]},
+        ]
+
+    names = ("Content-Type", "X-Added", "X-Up", "Content-Encoding", "Vary", "Via", "Server")
+    async with Pair(caddy_bin, tmp_path, caddy_env, servers(routes)) as pair:
+        for method, path, kw in [
+            ("GET", "/h", {"headers": {"X-Forwarded-For": "1.2.3.4", "X-Drop": "aaa"}}),
+            ("POST", "/h", {"data": b"xyz"}),
+        ]:
+            want, got = await both(pair, method, path, names, **kw)
+            assert got == want, (method, path)
+        for enc in ("gzip", "zstd"):
+            for path in ("/enc/a", "/enc/a?status=404"):
+                answers = []
+                for name in ("caddy", "py"):
+                    status, headers, body = _decoded(await fetch(pair.ports[name], "GET", path,
+                                                                 headers={"Accept-Encoding": enc}))
+                    body = body.replace(str(pair.ports[name]).encode(), b"PORT")
+                    answers.append((status, pick(headers, names), body))
+                assert answers[1] == answers[0], (enc, path)

@@ -375,8 +375,7 @@ class ReverseProxy:
                 and method != "HEAD"):
             hdrs["Accept-Encoding"] = "gzip"
             decompress = True
-        if hdrs.get("User-Agent", None) == "":
-            del hdrs["User-Agent"]
+        _go_user_agent(hdrs)
         data = body() if callable(body) else body
         kwargs: dict[str, Any] = {}
         if t.server_name:
@@ -406,8 +405,7 @@ class ReverseProxy:
     async def _send_raw(self, di: DialInfo, method: str, target: str,
                         hdrs: CIMultiDict[str]) -> UpstreamResponse:
         t = self.transport
-        if hdrs.get("User-Agent", None) == "":
-            del hdrs["User-Agent"]
+        _go_user_agent(hdrs)
         hdrs.popall("Content-Length", None)
         try:
             reader, writer = await open_raw(di.host, int(di.port or 0), di.unix_path, t.ssl,
@@ -570,6 +568,16 @@ async def _sniff_type(body: AsyncIterator[bytes], hdrs: CIMultiDict[str],
 
 def _drop_content_type(resp: web.StreamResponse) -> None:
     resp.headers.popall("Content-Type", None)
+
+
+def _go_user_agent(hdrs: CIMultiDict[str]) -> None:
+    """Go's transport: an empty User-Agent is not sent; a missing one (deleted by header
+    ops) gets Go's default."""
+    ua = hdrs.get("User-Agent")
+    if ua is None:
+        hdrs["User-Agent"] = "Go-http-client/1.1"
+    elif ua == "":
+        del hdrs["User-Agent"]
 
 
 def _drop_server_header(resp: web.StreamResponse) -> None:
