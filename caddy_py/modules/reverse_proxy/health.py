@@ -124,7 +124,9 @@ class ActiveHealthChecker:
             conn: aiohttp.BaseConnector = (aiohttp.UnixConnector(path=unix) if unix else
                                            aiohttp.TCPConnector(ssl=self.transport.ssl or False))
             self._session = aiohttp.ClientSession(connector=conn, cookie_jar=aiohttp.DummyCookieJar())
-        headers = {k: ",".join(v) for k, v in self.headers.items()}
+        # what Go's http.Client sends unless the config says otherwise
+        headers = {"User-Agent": "Go-http-client/1.1", "Accept-Encoding": "gzip"}
+        headers.update({k: ",".join(v) for k, v in self.headers.items()})
         async with asyncio.timeout(self.timeout):
             async with self._session.request(self.method, url, headers=headers,
                                              data=self.body.encode() or None,
