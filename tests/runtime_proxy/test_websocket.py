@@ -85,3 +85,19 @@ async def test_stream_timeout_closes_the_tunnel(site, upstream, client):
     async with client.ws_connect(s.url + "/ws") as ws:
         msg = await asyncio.wait_for(ws.receive(), 5)
         assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+
+
+async def test_upstream_refusing_the_upgrade_answers_normally(site, upstream, client):
+    async def plain(request: web.Request) -> web.Response:
+        return web.Response(status=404, text="no websockets here")
+
+    port = await upstream(plain)
+    s = await site([rp(port)])
+    try:
+        async with client.ws_connect(s.url + "/ws"):
+            raise AssertionError("the handshake should have failed")
+    except aiohttp.WSServerHandshakeError as e:
+        assert e.status == 404
+    # the same request without the handshake helper, to see the body
+    async with client.get(s.url + "/ws", headers={"Connection": "Upgrade", "Upgrade": "websocket"}) as r:
+        assert r.status == 404 and await r.text() == "no websockets here"
