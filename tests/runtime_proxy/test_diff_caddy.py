@@ -447,3 +447,43 @@ async def test_proxy_header_ops_and_encode_match(caddy_bin, caddy_env, tmp_path,
                     body = body.replace(str(pair.ports[name]).encode(), b"PORT")
                     answers.append((status, pick(headers, names), body))
                 assert answers[1] == answers[0], (enc, path)
+
+
+async def test_caddyfile_site_end_to_end(caddy_bin, caddy_env, tmp_path, echo_port):
+    """A typical Caddyfile (adapted by each implementation) serving static files and an API."""
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "index.html").write_text("<h1>" + "welcome " * 100 + "</h1>")
+    (root / "style.css").write_text("body{margin:0}" * 80)
+
+    def caddyfile(port: int) -> str:
+        return f"""{{
+    admin off
+}}
+:{port} {{
+    encode zstd gzip
+    handle /api/* {{
+        reverse_proxy 127.0.0.1:{echo_port} {{
+            header_up X-Real-Path {{path}}
+            header_down -X-Up
+            lb_policy first
+        }}
+    }}
+    handle {{
+        root * {root}
+        file_server
+    }}
+}}
+"""
+
+    names = ("Content-Type", "Content-Encoding", "Vary", "X-Up", "Via", "Server", "ETag")
+    async with Pair(caddy_bin, tmp_path, caddy_env, caddyfile) as pair:
+        for path, hdrs in [("/", {}), ("/style.css", {"Accept-Encoding": "gzip"}),
+                           ("/api/x?y=1", {}), ("/missing", {})]:
+            answers = []
+            for name in ("caddy", "py"):
+                status, headers, body = _decoded(await fetch(pair.ports[name], "GET", path,
+                                                             headers=hdrs))
+                answers.append((status, pick(headers, names),
+                                body.replace(str(pair.ports[name]).encode(), b"PORT")))
+            assert answers[1] == answers[0], path
