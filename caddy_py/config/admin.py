@@ -201,9 +201,7 @@ class AdminServer:
     async def _route(self, req: web.BaseRequest) -> web.StreamResponse:
         path = req.path
         if path == "/config" or path.startswith("/config/"):
-            if req.method != "GET":
-                raise APIError(405, "method not allowed")
-            return self._get_config(path[len("/config"):])
+            return await self._config(req)
         if path == "/load":
             if req.method != "POST":
                 raise APIError(405, "method not allowed")
@@ -215,19 +213,44 @@ class AdminServer:
             return web.Response()
         if path == "/metrics":
             return self._metrics(req)
-        raise APIError(404, "resource not found")
+        # Go's ServeMux answer for an unknown path (plain text, not an API error)
+        resp = web.Response(status=404, body=b"404 page not found\n")
+        resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
 
-    def _get_config(self, sub: str) -> web.Response:
-        node: Any = self.runtime.config or None
-        for part in [p for p in sub.split("/") if p]:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                raise APIError(400, f"traversing config: unknown key or index: {part}"
-                               if node is not None else f"traversing config: {part}: path not found")
-        return _json_response(node)
+    async def _config(self, req: web.BaseRequest) -> web.Response:
+        import copy
+
+        from caddy_py.config.configpath import ConfigPathError, access
+
+        method = req.method
+        if method == "GET":
+            try:
+                return _json_response(access({"config": self.runtime.config or None}, "GET", req.path))
+            except ConfigPathError as e:
+                raise APIError(400, str(e)) from None
+        if method not in ("POST", "PUT", "PATCH", "DELETE"):
+            raise APIError(405, f"method {method} not allowed")
+        body = b""
+        if method != "DELETE":
+            ctype = req.headers.get("Content-Type", "")
+            if "/json" not in ctype:
+                raise APIError(400, f"unacceptable content-type: {ctype}; 'application/json' required")
+            body = await req.read()
+        root = {"config": copy.deepcopy(self.runtime.config) or None}
+        try:
+            access(root, method, req.path, body)
+        except ConfigPathError as e:
+            raise APIError(e.status, str(e)) from None
+        new = root.get("config") or {}
+        if not isinstance(new, dict):
+            raise APIError(400, "config must be an object")
+        try:
+            await self.runtime.load(new)
+        except ConfigError as e:
+            raise APIError(400, f"loading new config: {e}") from None
+        return web.Response()
 
     async def _load(self, req: web.BaseRequest) -> web.Response:
         from caddy_py.caddyfile.errors import CaddyfileError

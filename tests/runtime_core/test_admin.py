@@ -38,8 +38,8 @@ async def test_get_config_and_paths(admin):
     assert json.loads(body)["apps"]["http"]["servers"]["srv0"]["listen"] == [f"127.0.0.1:{hport}"]
     status, body, _ = await call(aport, "GET", "/config/apps/http/servers/srv0/listen/0")
     assert (status, body) == (200, f'"127.0.0.1:{hport}"\n')
-    status, body, _ = await call(aport, "GET", "/config/apps/nope")
-    assert status == 400 and "error" in json.loads(body)
+    status, body, _ = await call(aport, "GET", "/config/apps/nope/deeper")
+    assert status == 400 and json.loads(body)["error"] == "invalid traversal path at: config/apps/nope/deeper"
 
 
 async def test_load_json_and_bad_load(admin):
@@ -100,5 +100,44 @@ async def test_stop(admin):
 
 async def test_wrong_method(admin):
     _, aport, _ = admin
-    status, body, _ = await call(aport, "POST", "/config/")
+    status, body, _ = await call(aport, "OPTIONS", "/config/")
+    assert (status, json.loads(body)) == (405, {"error": "method OPTIONS not allowed"})
+    status, body, _ = await call(aport, "GET", "/load")
     assert (status, json.loads(body)) == (405, {"error": "method not allowed"})
+
+
+async def test_config_mutations(admin):
+    rt, aport, hport = admin
+    base = "/config/apps/http/servers/srv0/routes"
+    new_route = {"match": [{"path": ["/added"]}], "handle": [respond("added")]}
+    status, _, _ = await call(aport, "PUT", f"{base}/0", json=new_route)
+    assert status == 200
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"http://127.0.0.1:{hport}/added") as r:
+            assert await r.text() == "added"
+    status, _, _ = await call(aport, "PATCH", f"{base}/1/handle/0/body", json="patched")
+    assert status == 200
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"http://127.0.0.1:{hport}/other") as r:
+            assert await r.text() == "patched"
+    status, body, _ = await call(aport, "PUT", "/config/apps/http/servers/srv0/listen", json=[])
+    assert status == 409 and "key already exists: listen" in json.loads(body)["error"]
+    status, body, _ = await call(aport, "DELETE", "/config/apps/http/nope")
+    assert status == 404 and "key does not exist: nope" in json.loads(body)["error"]
+    status, body, _ = await call(aport, "POST", f"{base}/...", data=b"{}", headers={"Content-Type": "application/json"})
+    assert (status, json.loads(body)) == (400, {"error": "final element is not an array"})
+    status, body, _ = await call(aport, "POST", f"{base}", data=b"[]", headers={"Content-Type": "text/plain"})
+    assert status == 400 and "unacceptable content-type" in json.loads(body)["error"]
+    status, _, _ = await call(aport, "DELETE", f"{base}/0")
+    assert status == 200
+    assert len(rt.config["apps"]["http"]["servers"]["srv0"]["routes"]) == 1
+    status, body, _ = await call(aport, "GET", "/config/apps/http/servers/srv0/missing")
+    assert (status, body) == (200, "null\n")
+    status, body, _ = await call(aport, "GET", f"{base}/7")
+    assert status == 400 and "array index out of bounds: 7" in json.loads(body)["error"]
+
+
+async def test_unknown_admin_path(admin):
+    _, aport, _ = admin
+    status, body, headers = await call(aport, "POST", "/nothing")
+    assert (status, body, headers["Content-Type"]) == (404, "404 page not found\n", "text/plain; charset=utf-8")
