@@ -1,18 +1,18 @@
-"""TLS on a pooled listener: each accepted connection is peeked at, its ClientHello picks a
-connection policy and certificate, then `loop.start_tls` runs the handshake and the HTTP
-protocol gets the TLS transport.
+"""TLS on a pooled listener: each accepted connection's ClientHello is read first, picks a
+connection policy and certificate, then the TLS handshake runs (asyncio's SSLProtocol fed with
+the bytes already read) and the HTTP protocol gets the TLS transport.
 
-Peeking (MSG_PEEK on a duplicate of the socket, while the transport is paused) leaves the bytes
-for OpenSSL, so policy settings that OpenSSL fixes before the SNI callback (versions, ciphers,
-client verification) still follow the policy chosen for that server name. Bytes that are not a
+Reading the hello before OpenSSL sees it lets policy settings that OpenSSL fixes before its SNI
+callback (versions, ciphers, client verification) follow the policy chosen for that name, and
+lets the certificate lookup wait for an issuance in progress. The same code runs on asyncio's
+loop and on uvloop (whose own start_tls cannot take bytes already read). Bytes that are not a
 TLS handshake get Go's plain-HTTP answer (400 "Client sent an HTTP request to an HTTPS server.").
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
+from asyncio import sslproto
 from typing import Any, Callable
 
 from caddy_py.tls.clienthello import MAX_HELLO, ClientHello, NotTLS, parse_client_hello
@@ -43,42 +43,14 @@ class _Buffer(asyncio.Protocol):
         self.lost = exc if exc is not None else True
 
 
-async def peek_client_hello(transport: asyncio.Transport) -> ClientHello | None:
-    """The ClientHello at the head of the connection, without consuming it (None on EOF)."""
-    loop = asyncio.get_running_loop()
-    sock = transport.get_extra_info("socket")
-    if sock is None:
-        raise NotTLS()
-    dup = socket.socket(fileno=os.dup(sock.fileno()))
-    try:
-        dup.setblocking(False)
-        last = -1
-        while True:
-            try:
-                data = dup.recv(MAX_HELLO, socket.MSG_PEEK)
-            except BlockingIOError:
-                data = None
-            if data == b"":
-                return None
-            if data is not None:
-                hello = parse_client_hello(data)
-                if hello is not None:
-                    return hello
-                if len(data) == last:
-                    # a partial hello is still readable: give the rest a moment to arrive
-                    await asyncio.sleep(0.005)
-                    continue
-                last = len(data)
-                if last:
-                    continue
-            fut = loop.create_future()
-            loop.add_reader(dup.fileno(), lambda: fut.done() or fut.set_result(None))
-            try:
-                await fut
-            finally:
-                loop.remove_reader(dup.fileno())
-    finally:
-        dup.close()
+def _feed(proto: Any, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        buf = proto.get_buffer(len(view))
+        n = min(len(buf), len(view))
+        buf[:n] = view[:n]
+        proto.buffer_updated(n)
+        view = view[n:]
 
 
 class TLSAcceptor(asyncio.Protocol):
@@ -87,38 +59,50 @@ class TLSAcceptor(asyncio.Protocol):
     def __init__(self, server_tls: Any, app_factory: Callable[[], asyncio.Protocol]) -> None:
         self.server_tls = server_tls
         self.app_factory = app_factory
-        self.transport: asyncio.Transport | None = None
+        self.transport: Any = None
+        self.data = bytearray()
+        self.hello: asyncio.Future[ClientHello | None] | None = None
         self.task: asyncio.Task[None] | None = None
-        self.discarded = asyncio.Event()
-
-    def data_received(self, data: bytes) -> None:
-        """Only after a non-TLS start: the plain request is read (and dropped) before the
-        answer, so closing does not reset the connection."""
-        self.discarded.set()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         self.transport = transport
-        transport.pause_reading()
-        self.task = asyncio.get_running_loop().create_task(self._accept(transport))
+        loop = asyncio.get_running_loop()
+        self.hello = loop.create_future()
+        self.task = loop.create_task(self._accept())
+
+    def data_received(self, data: bytes) -> None:
+        self.data += data
+        if self.hello is None or self.hello.done():
+            return
+        try:
+            hello = parse_client_hello(bytes(self.data))
+        except NotTLS as e:
+            self.hello.set_exception(e)
+            return
+        if hello is not None:
+            self.transport.pause_reading()
+            self.hello.set_result(hello)
+        elif len(self.data) > MAX_HELLO:
+            self.hello.set_exception(NotTLS())
+
+    def eof_received(self) -> bool:
+        if self.hello is not None and not self.hello.done():
+            self.hello.set_result(None)
+        return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.task is not None and not self.task.done():
             self.task.cancel()
 
-    async def _accept(self, transport: asyncio.Transport) -> None:
-        loop = asyncio.get_running_loop()
+    async def _accept(self) -> None:
+        transport = self.transport
+        assert self.hello is not None
         peer = transport.get_extra_info("peername") or ("", 0)
         local = transport.get_extra_info("sockname") or ("", 0)
         try:
             try:
-                hello = await asyncio.wait_for(peek_client_hello(transport), HELLO_TIMEOUT)
+                hello = await asyncio.wait_for(self.hello, HELLO_TIMEOUT)
             except NotTLS:
-                transport.resume_reading()
-                try:
-                    await asyncio.wait_for(self.discarded.wait(), 1.0)
-                except asyncio.TimeoutError:
-                    pass
                 transport.write(PLAIN_HTTP_ANSWER)
                 transport.close()
                 return
@@ -130,9 +114,7 @@ class TLSAcceptor(asyncio.Protocol):
                 transport.abort()
                 return
             ctx, policy = chosen
-            buf = _Buffer()
-            tls_tr = await loop.start_tls(transport, buf, ctx, server_side=True,
-                                          ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+            tls_tr = await self._handshake(transport, ctx)
         except asyncio.CancelledError:
             transport.abort()
             raise
@@ -140,18 +122,29 @@ class TLSAcceptor(asyncio.Protocol):
             LOG.debug("http: TLS handshake error from %s:%s: %s", peer[0], peer[1], e)
             transport.abort()
             return
-        if tls_tr is None:
-            transport.abort()
-            return
         if not self.server_tls.after_handshake(policy, tls_tr):
             tls_tr.abort()
             return
         app = self.app_factory()
+        placeholder = tls_tr.get_protocol()
         tls_tr.set_protocol(app)
         app.connection_made(tls_tr)
-        for chunk in buf.data:
+        for chunk in placeholder.data:
             app.data_received(chunk)
-        if buf.eof:
+        if placeholder.eof:
             app.eof_received()
-        if buf.lost is not False:
-            app.connection_lost(buf.lost if isinstance(buf.lost, Exception) else None)
+        if placeholder.lost is not False:
+            app.connection_lost(placeholder.lost if isinstance(placeholder.lost, Exception) else None)
+
+    async def _handshake(self, transport: Any, ctx: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        proto = sslproto.SSLProtocol(loop, _Buffer(), ctx, waiter, server_side=True,
+                                     call_connection_made=False, ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+        transport.set_protocol(proto)
+        proto.connection_made(transport)
+        data, self.data = bytes(self.data), bytearray()
+        _feed(proto, data)
+        transport.resume_reading()
+        await waiter
+        return proto._get_app_transport()  # noqa: SLF001 - what loop.start_tls returns

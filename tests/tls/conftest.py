@@ -131,3 +131,12 @@ def respond(body: str) -> dict[str, Any]:
 
 def host_route(host: str, body: str) -> dict[str, Any]:
     return {"match": [{"host": [host]}], "handle": [respond(body)], "terminal": True}
+
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Any]:
+    """Every TLS test runs on asyncio's loop and on uvloop (what `caddy-py run` uses): their
+    transports differ."""
+    import uvloop
+
+    return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
