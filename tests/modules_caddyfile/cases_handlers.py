@@ -25,6 +25,7 @@ _CASES: dict[str, dict[str, str]] = {
         "defer_only": site("\theader {\n\t\tdefer\n\t}\n"),
         "default_and_plain": site("\theader /x {\n\t\t?A 1\n\t\tB 2\n\t}\n"),
         "default_with_match": site("\theader {\n\t\t?A 1\n\t\tmatch {\n\t\t\tstatus 200\n\t\t}\n\t}\n"),
+        "match_twice": site("\theader {\n\t\tX-A b\n\t\tmatch status 200\n\t\tmatch status 404\n\t}\n"),
         "match_bad": site("\theader {\n\t\tmatch {\n\t\t\tnope 1\n\t\t}\n\t}\n"),
     },
     "request_header": {
@@ -81,6 +82,7 @@ _CASES: dict[str, dict[str, str]] = {
         "unknown_encoder": site("\tencode br\n"),
         "unknown_block_encoder": site("\tencode {\n\t\tlzma\n\t}\n"),
         "mixed": site("\tencode zstd {\n\t\tgzip\n\t}\n"),
+        "match_twice": site("\tencode {\n\t\tmatch status 200\n\t\tmatch status 404\n\t}\n"),
     },
     "rewrite": {
         "one": site("\trewrite /index.html\n"),

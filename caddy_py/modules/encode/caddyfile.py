@@ -77,6 +77,7 @@ def parse_encode(h: Helper) -> dict:
     prefer: list[str] = []
     remaining = h.remaining_args()
     encodings: dict[str, Any] = {}
+    response_matchers: dict[str, dict] = {}  # one map for the block: a second `match` is an error
     while h.next_block(0):
         key = h.val()
         if key == "minimum_length":
@@ -87,9 +88,8 @@ def parse_encode(h: Helper) -> dict:
             if n:
                 enc["minimum_length"] = n
         elif key == "match":
-            found: dict[str, dict] = {}
-            parse_named_response_matcher(h.new_from_next_segment(), found)
-            enc["match"] = found["match"]
+            parse_named_response_matcher(h.new_from_next_segment(), response_matchers)
+            enc["match"] = response_matchers["match"]
         else:
             encodings[key] = unmarshal_module(h, "http.encoders." + key)
             prefer.append(key)
