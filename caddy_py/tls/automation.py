@@ -83,6 +83,12 @@ class Manager:
             self.names[normalized_name(n)] = internal
 
     def start_all(self) -> None:
+        """Set up the local CAs now (as Caddy's pki app does at provisioning: the root is in
+        storage once the config runs), then obtain in the background."""
+        for n in self.names:
+            issuer = self.issuer_for(n)
+            if issuer.get("module") == "internal":
+                self.ca_for(issuer)
         for n in self.names:
             self.ensure(n)
 
@@ -97,7 +103,7 @@ class Manager:
             self.obtaining[name] = task
         return task
 
-    async def _obtain(self, name: str, renewing: bool) -> Certificate | None:
+    async def _obtain(self, name: str, renewing: bool, now: dt.datetime | None = None) -> Certificate | None:
         issuer = self.issuer_for(name)
         module = issuer.get("module", "")
         log = RENEW_LOG if renewing else OBTAIN_LOG
@@ -107,7 +113,7 @@ class Manager:
                                         f"(only internal); cannot obtain a certificate")
             ca = self.ca_for(issuer)
             cert = self._from_storage(ca.id, name)
-            if cert is None or cert.needs_renewal():
+            if cert is None or cert.needs_renewal(now):
                 log.info("obtaining certificate" if not renewing else "renewing certificate",
                          extra={"caddy_fields": {"identifier": name}})
                 lifetime = dt.timedelta(seconds=duration_seconds(issuer.get("lifetime"), 0.0)) \
@@ -169,7 +175,7 @@ class Manager:
                 task = self.obtaining.get(name)
                 if task is None or task.done():
                     self.obtaining[name] = asyncio.get_running_loop().create_task(
-                        self._obtain(name, renewing=bool(have)))
+                        self._obtain(name, renewing=bool(have), now=now))
         return due
 
     async def renew_loop(self, interval: float) -> None:
