@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(p, "adapter", default="")
     _flag(p, "address", default="")
 
+    p = sub.add_parser("trust", help="install (or --print) the local CA's root certificate")
+    _flag(p, "ca", default="local", help="ID of the local CA (default local)")
+    _flag(p, "config", default="", help="config whose `storage` holds the CA")
+    _flag(p, "adapter", default="")
+    _flag(p, "print", action="store_true", help="print the root certificate (PEM) instead of installing it")
+
     sub.add_parser("version", help="print the version")
     sub.add_parser("list-modules", help="list the runtime modules")
     return ap
@@ -99,6 +105,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _lazy("caddy_py.commands.run", "cmd_run"),
     "reload": _lazy("caddy_py.commands.run", "cmd_reload"),
     "stop": _lazy("caddy_py.commands.run", "cmd_stop"),
+    "trust": _lazy("caddy_py.commands.trust", "cmd_trust"),
     "version": cmd_version,
     "list-modules": cmd_list_modules,
 }
