@@ -13,17 +13,16 @@ from urllib.parse import unquote
 
 from multidict import CIMultiDict
 
+from caddy_py.config.durations import duration_seconds as seconds
 from caddy_py.config.registry import register
 from caddy_py.http.handler import HandlerError
 
 from .dialinfo import DialInfo
-from caddy_py.config.durations import duration_seconds as seconds
 from .errors import classify
+from .response import UpstreamResponse
 
 if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.http.request import Request
-
-    from .handler import UpstreamResponse
 
 log = logging.getLogger("http.reverse_proxy.transport.fastcgi")
 
@@ -156,9 +155,7 @@ class FastCGITransport:
         return env
 
     async def round_trip(self, req: "Request", di: DialInfo, method: str, target: str,
-                         hdrs: CIMultiDict[str], body: Any) -> "UpstreamResponse":
-        from .handler import UpstreamResponse
-
+                         hdrs: CIMultiDict[str], body: Any, upgrade: str = "") -> UpstreamResponse:
         if "\x00" in unquote(target.split("?", 1)[0]):
             raise HandlerError(400, "invalid request path")
         data = b""

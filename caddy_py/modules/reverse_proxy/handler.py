@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from caddy_py.config.durations import duration_seconds as seconds
 from caddy_py.config.registry import lookup, register
 from caddy_py.http.handler import HandlerError, Next
 from caddy_py.http.request import Request
@@ -22,38 +23,22 @@ from caddy_py.http.request import Request
 from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
 from . import fastcgi as _fastcgi  # noqa: F401  (registers the fastcgi transport)
 from . import metrics as upstream_metrics
+from .bodies import buffer_body, sniff_type
 from .dialinfo import DialInfo, parse_dial
-from caddy_py.config.durations import duration_seconds as seconds
-from .errors import BodyTooLarge, ProxyError, classify
+from .errors import BodyTooLarge, ProxyError
 from .forwarded import HOP_HEADERS, parse_trusted, prepare_headers, remove_hop_headers, upgrade_type
 from .header_ops import HeaderOps, ResponseMatcher, RespHeaderOps, status_matches
 from .health import ActiveHealthChecker, PassivePolicy
 from .hosts import Upstream, acquire_host, dynamic_host, forget_failure_later, release_host
 from .rewrite import UpstreamRewrite
+from .response import UpstreamResponse
 from .selection import load_policy
-from .sniff import detect_content_type
 from .transport import HTTPTransport
-from .upgrade import RawResponse, Stream, open_raw, roundtrip_raw
+from .upgrade import Stream
 from .upstreams import load_source
 
 log = logging.getLogger("http.handlers.reverse_proxy")
 STATE_KEY = "reverse_proxy.handle_response"
-
-
-class UpstreamResponse:
-    """What the round trip produced: status, headers, and a body to stream."""
-
-    def __init__(self, status: int, reason: str, version: str, headers: CIMultiDict[str],
-                 body: AsyncIterator[bytes], close: Any, raw: RawResponse | None = None) -> None:
-        self.status, self.reason, self.version, self.headers = status, reason, version, headers
-        self.body, self._close, self.raw = body, close, raw
-        self.finalized = False
-        self.start = 0.0
-
-    def close(self) -> None:
-        if self._close is not None:
-            self._close()
-            self._close = None
 
 
 class HandleResponse:
@@ -346,80 +331,12 @@ class ReverseProxy:
         upstream.host.num_requests += 1
         t0 = time.monotonic()
         try:
-            custom = getattr(self.transport, "round_trip", None)
-            if custom is not None:
-                res = await custom(req, di, method, target, hdrs, body)
-            elif up_type:
-                res = await self._send_raw(di, method, target, hdrs)
-            else:
-                res = await self._send(di, method, target, hdrs, body)
+            res = await self.transport.round_trip(req, di, method, target, hdrs, body, up_type)
             latency = time.monotonic() - t0
             return await self._handle_upstream_response(req, next, upstream, res, latency, start,
                                                         up_type)
         finally:
             upstream.host.num_requests -= 1
-
-    def _url(self, di: DialInfo, target: str) -> str:
-        scheme = self.transport.scheme
-        if di.unix_path:
-            return f"{scheme}://localhost{target}"
-        host = f"[{di.host}]" if ":" in di.host else di.host
-        default = (scheme == "http" and di.port == "80") or (scheme == "https" and di.port == "443")
-        return f"{scheme}://{host}{'' if default else ':' + di.port}{target}"
-
-    async def _send(self, di: DialInfo, method: str, target: str, hdrs: CIMultiDict[str],
-                    body: Any) -> UpstreamResponse:
-        t = self.transport
-        decompress = False
-        if (t.compression and "Accept-Encoding" not in hdrs and "Range" not in hdrs
-                and method != "HEAD"):
-            hdrs["Accept-Encoding"] = "gzip"
-            decompress = True
-        _go_user_agent(hdrs)
-        data = body() if callable(body) else body
-        kwargs: dict[str, Any] = {}
-        if t.server_name:
-            kwargs["server_hostname"] = t.server_name
-        try:
-            async with asyncio.timeout(t.response_header_timeout or None):
-                r = await t.session(di.unix_path).request(
-                    method, yarl_url(self._url(di, target)), headers=hdrs, data=data,
-                    allow_redirects=False, auto_decompress=decompress, **kwargs)
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
-            if _body_too_large(e):
-                raise BodyTooLarge() from e
-            raise classify(e, connecting=_is_connect_error(e), address=di.address) from e
-        headers = CIMultiDict(r.headers)
-        if decompress and headers.get("Content-Encoding", "").lower() == "gzip":
-            headers.popall("Content-Encoding", None)
-            headers.popall("Content-Length", None)
-
-        async def chunks() -> AsyncIterator[bytes]:
-            async for chunk in r.content.iter_any():
-                yield chunk
-
-        v = r.version
-        return UpstreamResponse(r.status, r.reason or "", f"{v.major}.{v.minor}" if v else "1.1",
-                                headers, chunks(), r.release)
-
-    async def _send_raw(self, di: DialInfo, method: str, target: str,
-                        hdrs: CIMultiDict[str]) -> UpstreamResponse:
-        t = self.transport
-        _go_user_agent(hdrs)
-        hdrs.popall("Content-Length", None)
-        try:
-            reader, writer = await open_raw(di.host, int(di.port or 0), di.unix_path, t.ssl,
-                                            t.server_name, t.dial_timeout)
-        except (OSError, asyncio.TimeoutError) as e:
-            raise classify(e, connecting=True, address=di.address) from e
-        try:
-            async with asyncio.timeout(t.response_header_timeout or None):
-                raw = await roundtrip_raw(reader, writer, method, target, hdrs)
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
-            writer.close()
-            raise classify(e, connecting=False) from e
-        return UpstreamResponse(raw.status, raw.reason, raw.version, raw.headers,
-                                raw.body_chunks(), raw.close, raw)
 
     async def _handle_upstream_response(self, req: Request, next: Next, upstream: Upstream,
                                         res: UpstreamResponse, latency: float, start: float,
@@ -486,9 +403,9 @@ class ReverseProxy:
                 self.resp_ops.ops.apply(hdrs, req.replacer)
         body = res.body
         if "Content-Type" not in hdrs and req.method != "HEAD":
-            body = await _sniff_type(body, hdrs, req)
+            body = await sniff_type(body, hdrs, req)
         if self.response_buffers != 0 and "Content-Length" not in hdrs:
-            body, complete, size = await _buffer(body, self.response_buffers)
+            body, complete, size = await buffer_body(body, self.response_buffers)
             if complete:
                 hdrs["Content-Length"] = str(size)
         resp = web.StreamResponse(status=status or res.status)
@@ -545,66 +462,12 @@ class ReverseProxy:
         return resp
 
 
-async def _sniff_type(body: AsyncIterator[bytes], hdrs: CIMultiDict[str],
-                      req: Request) -> AsyncIterator[bytes]:
-    """Go's server sniffs a Content-Type from the first bytes when none is set."""
-    first = b""
-    async for chunk in body:
-        first = chunk
-        if chunk:
-            break
-    if first:
-        hdrs["Content-Type"] = detect_content_type(first)
-    else:
-        req.on_prepare.append(_drop_content_type)
-
-    async def rest() -> AsyncIterator[bytes]:
-        if first:
-            yield first
-        async for chunk in body:
-            yield chunk
-    return rest()
-
-
-def _drop_content_type(resp: web.StreamResponse) -> None:
-    resp.headers.popall("Content-Type", None)
-
-
-def _go_user_agent(hdrs: CIMultiDict[str]) -> None:
-    """Go's transport: an empty User-Agent is not sent; a missing one (deleted by header
-    ops) gets Go's default."""
-    ua = hdrs.get("User-Agent")
-    if ua is None:
-        hdrs["User-Agent"] = "Go-http-client/1.1"
-    elif ua == "":
-        del hdrs["User-Agent"]
-
-
 def _drop_server_header(resp: web.StreamResponse) -> None:
     resp.headers.popall("Server", None)
 
 
 def _target(req: Request) -> str:
     return req.path + ("?" + req.raw_query if req.raw_query else "")
-
-
-def yarl_url(url: str) -> Any:
-    from yarl import URL
-
-    return URL(url, encoded=True)
-
-
-def _is_connect_error(e: BaseException) -> bool:
-    return isinstance(e, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
-
-
-def _body_too_large(e: BaseException) -> bool:
-    cur: BaseException | None = e
-    while cur is not None:
-        if isinstance(cur, BodyTooLarge):
-            return True
-        cur = cur.__cause__ or cur.__context__
-    return False
 
 
 def _replacer_keys(repl: Any) -> list[str]:
@@ -622,28 +485,6 @@ async def _matches(matcher_sets: Any, req: Request) -> bool:
     if asyncio.iscoroutine(res):
         res = await res
     return bool(res)
-
-
-async def _buffer(body: AsyncIterator[bytes], limit: int) -> tuple[AsyncIterator[bytes], bool, int]:
-    buf = bytearray()
-    complete = True
-    async for chunk in body:
-        buf += chunk
-        if 0 < limit <= len(buf):
-            complete = False
-            break
-    head = bytes(buf)
-    if complete:
-        async def whole() -> AsyncIterator[bytes]:
-            if head:
-                yield head
-        return whole(), True, len(head)
-
-    async def rest() -> AsyncIterator[bytes]:
-        yield head
-        async for chunk in body:
-            yield chunk
-    return rest(), False, 0
 
 
 __all__ = ["ReverseProxy", "UpstreamResponse", "ResponseContext", "STATE_KEY", "HOP_HEADERS"]

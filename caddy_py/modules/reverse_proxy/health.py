@@ -13,8 +13,9 @@ from typing import Any
 
 import aiohttp
 
-from .dialinfo import parse_dial
 from caddy_py.config.durations import duration_seconds as seconds
+
+from .dialinfo import parse_dial
 from .header_ops import status_matches
 from .hosts import Upstream
 

@@ -14,9 +14,9 @@ from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import parse_qs
 
+from caddy_py.config.durations import duration_seconds as seconds
 from caddy_py.config.registry import lookup, register
 
-from caddy_py.config.durations import duration_seconds as seconds
 from .hosts import Upstream
 
 if TYPE_CHECKING:  # pragma: no cover

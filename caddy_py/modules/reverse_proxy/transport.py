@@ -7,15 +7,24 @@ Like Go's transport, a request without Accept-Encoding asks for gzip and gets it
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import aiohttp
-
-from caddy_py.config.registry import register
+from multidict import CIMultiDict
 
 from caddy_py.config.durations import duration_seconds as seconds
+from caddy_py.config.registry import register
+
+from .dialinfo import DialInfo
+from .errors import BodyTooLarge, classify
+from .response import UpstreamResponse
+from .upgrade import open_raw, roundtrip_raw
+
+if TYPE_CHECKING:  # pragma: no cover
+    from caddy_py.http.request import Request
 
 
 def _tls_context(cfg: dict[str, Any]) -> ssl.SSLContext:
@@ -93,7 +102,106 @@ class HTTPTransport:
         return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=self.dial_timeout or None,
                                      sock_read=self.read_timeout or None)
 
+    async def round_trip(self, req: "Request", di: DialInfo, method: str, target: str,
+                         hdrs: CIMultiDict[str], body: Any, upgrade: str = "") -> UpstreamResponse:
+        """Caddy's Transport.RoundTrip: an Upgrade goes over a raw connection (to be piped
+        after a 101), everything else through the pooled aiohttp session."""
+        if upgrade:
+            return await self._send_upgrade(di, method, target, hdrs)
+        return await self._send_http(di, method, target, hdrs, body)
+
+    def url(self, di: DialInfo, target: str) -> str:
+        scheme = self.scheme
+        if di.unix_path:
+            return f"{scheme}://localhost{target}"
+        host = f"[{di.host}]" if ":" in di.host else di.host
+        default = (scheme == "http" and di.port == "80") or (scheme == "https" and di.port == "443")
+        return f"{scheme}://{host}{'' if default else ':' + di.port}{target}"
+
+    async def _send_http(self, di: DialInfo, method: str, target: str, hdrs: CIMultiDict[str],
+                    body: Any) -> UpstreamResponse:
+        t = self
+        decompress = False
+        if (t.compression and "Accept-Encoding" not in hdrs and "Range" not in hdrs
+                and method != "HEAD"):
+            hdrs["Accept-Encoding"] = "gzip"
+            decompress = True
+        _go_user_agent(hdrs)
+        data = body() if callable(body) else body
+        kwargs: dict[str, Any] = {}
+        if t.server_name:
+            kwargs["server_hostname"] = t.server_name
+        try:
+            async with asyncio.timeout(t.response_header_timeout or None):
+                r = await t.session(di.unix_path).request(
+                    method, yarl_url(self.url(di, target)), headers=hdrs, data=data,
+                    allow_redirects=False, auto_decompress=decompress, **kwargs)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
+            if _body_too_large(e):
+                raise BodyTooLarge() from e
+            raise classify(e, connecting=_is_connect_error(e), address=di.address) from e
+        headers = CIMultiDict(r.headers)
+        if decompress and headers.get("Content-Encoding", "").lower() == "gzip":
+            headers.popall("Content-Encoding", None)
+            headers.popall("Content-Length", None)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for chunk in r.content.iter_any():
+                yield chunk
+
+        v = r.version
+        return UpstreamResponse(r.status, r.reason or "", f"{v.major}.{v.minor}" if v else "1.1",
+                                headers, chunks(), r.release)
+
+    async def _send_upgrade(self, di: DialInfo, method: str, target: str,
+                        hdrs: CIMultiDict[str]) -> UpstreamResponse:
+        t = self
+        _go_user_agent(hdrs)
+        hdrs.popall("Content-Length", None)
+        try:
+            reader, writer = await open_raw(di.host, int(di.port or 0), di.unix_path, t.ssl,
+                                            t.server_name, t.dial_timeout)
+        except (OSError, asyncio.TimeoutError) as e:
+            raise classify(e, connecting=True, address=di.address) from e
+        try:
+            async with asyncio.timeout(t.response_header_timeout or None):
+                raw = await roundtrip_raw(reader, writer, method, target, hdrs)
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError, ValueError) as e:
+            writer.close()
+            raise classify(e, connecting=False) from e
+        return UpstreamResponse(raw.status, raw.reason, raw.version, raw.headers,
+                                raw.body_chunks(), raw.close, raw)
+
     async def cleanup(self) -> None:
         for s in self._sessions.values():
             await s.close()
         self._sessions.clear()
+
+
+def _go_user_agent(hdrs: CIMultiDict[str]) -> None:
+    """Go's transport: an empty User-Agent is not sent; a missing one (deleted by header
+    ops) gets Go's default."""
+    ua = hdrs.get("User-Agent")
+    if ua is None:
+        hdrs["User-Agent"] = "Go-http-client/1.1"
+    elif ua == "":
+        del hdrs["User-Agent"]
+
+
+def yarl_url(url: str) -> Any:
+    from yarl import URL
+
+    return URL(url, encoded=True)
+
+
+def _is_connect_error(e: BaseException) -> bool:
+    return isinstance(e, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
+
+
+def _body_too_large(e: BaseException) -> bool:
+    cur: BaseException | None = e
+    while cur is not None:
+        if isinstance(cur, BodyTooLarge):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False

@@ -10,9 +10,9 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+from caddy_py.config.durations import duration_seconds as seconds
 from caddy_py.config.registry import lookup, register
 
-from caddy_py.config.durations import duration_seconds as seconds
 from .hosts import Upstream
 
 if TYPE_CHECKING:  # pragma: no cover
