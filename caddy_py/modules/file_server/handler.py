@@ -23,11 +23,11 @@ from caddy_py.modules.encode.handler import accepted_encodings
 from . import browse
 from .conditional import RangeError, check_preconditions, http_date, parse_ranges
 from .paths import absolute_hide_list, content_type, file_hidden, sanitized_join
+from .responses import redirect, write_multipart, write_range, write_whole
 
 log = logging.getLogger("http.handlers.file_server")
 
 SUFFIXES = {"br": ".br", "gzip": ".gz", "zstd": ".zst"}
-CHUNK = 1 << 18
 
 
 def calculate_etag(st: os.stat_result) -> str:
@@ -121,9 +121,9 @@ class FileServer:
             orig = _decoded(req.raw.raw_path.split("?", 1)[0])
             if _base(orig) == _base(url_path):
                 if implicit_index and not orig.endswith("/"):
-                    return _redirect(req, orig + "/")
+                    return redirect(req, orig + "/")
                 if not implicit_index and orig.endswith("/"):
-                    return _redirect(req, orig[:-1])
+                    return redirect(req, orig[:-1])
         return await self._serve_file(req, filename, st)
 
     async def _not_found(self, req: Request, next: Next) -> web.StreamResponse:
@@ -196,9 +196,9 @@ class FileServer:
         if outcome.status == 304:
             hdrs = [(k, v) for k, v in hdrs if k not in ("Content-Encoding",) and
                     not (k == "Last-Modified" and etag)]
-            return await _write(req, override or 304, hdrs, b"", no_type=True)
+            return await write_whole(req, override or 304, hdrs, b"", no_type=True)
         if outcome.status == 412:
-            return await _write(req, override or 412, hdrs, b"", no_type=True)
+            return await write_whole(req, override or 412, hdrs, b"", no_type=True)
         range_header = req.headers.get("Range", "") if outcome.use_range else ""
         try:
             ranges = parse_ranges(range_header, size)
@@ -209,7 +209,7 @@ class FileServer:
             if e.no_overlap:
                 hdrs.append(("Content-Range", f"bytes */{size}"))
             body = (str(e) + "\n").encode()
-            return await _write(req, override or 416, hdrs + [("Content-Type", "text/plain; charset=utf-8"),
+            return await write_whole(req, override or 416, hdrs + [("Content-Type", "text/plain; charset=utf-8"),
                                                                ("X-Content-Type-Options", "nosniff")], body)
         if sum(n for _, n in ranges) > size:
             ranges = []
@@ -220,18 +220,18 @@ class FileServer:
             start, length = ranges[0]
             hdrs.append(("Content-Range", f"bytes {start}-{start + length - 1}/{size}"))
             hdrs.append(("Content-Length", str(length)))
-            return await _stream(req, override or 206, hdrs, fh, start, length, no_type=not ctype)
+            return await write_range(req, override or 206, hdrs, fh, start, length, no_type=not ctype)
         if len(ranges) > 1:
-            return await _multipart(req, override or 206, hdrs, fh, ranges, size, ctype)
+            return await write_multipart(req, override or 206, hdrs, fh, ranges, size, ctype)
         hdrs.append(("Content-Length", str(size)))
-        return await _stream(req, override or 200, hdrs, fh, 0, size, no_type=not ctype)
+        return await write_range(req, override or 200, hdrs, fh, 0, size, no_type=not ctype)
 
     async def _browse(self, req: Request, next: Next, root: str, dirname: str, url_path: str,
                       hide: list[str]) -> web.StreamResponse:
         orig = _decoded(req.raw.raw_path.split("?", 1)[0])
         if url_path == "" or _base(orig) == _base(url_path):
             if not orig.endswith("/"):
-                return _redirect(req, orig + "/")
+                return redirect(req, orig + "/")
         try:
             listing = browse.load(dirname, root, _clean_escaped(req.path), hide,
                                   int(self.browse.get("file_limit") or 10000) if self.browse else 10000)
@@ -248,7 +248,7 @@ class FileServer:
 
             t = _parse_date(ims)
             if t is not None and int(listing.last_modified) <= t:
-                return await _write(req, 304, hdrs, b"", no_type=True)
+                return await write_whole(req, 304, hdrs, b"", no_type=True)
         sort, order = self._sort_params(req, hdrs)
         browse.sort_items(listing.items, sort, order)
         q = parse_qs(req.raw_query)
@@ -261,7 +261,7 @@ class FileServer:
             body, ctype = browse.render_text(listing), "text/plain; charset=utf-8"
         else:
             body, ctype = browse.render_html(listing), "text/html; charset=utf-8"
-        return await _write(req, self._status_override(req) or 200, hdrs + [("Content-Type", ctype)], body)
+        return await write_whole(req, self._status_override(req) or 200, hdrs + [("Content-Type", ctype)], body)
 
     def _sort_params(self, req: Request, hdrs: list[tuple[str, str]]) -> tuple[str, str]:
         sort = order = ""
@@ -339,82 +339,3 @@ def _etag_from_file(path: str, exts: list[str]) -> str:
         except OSError:
             continue
     return ""
-
-
-def _redirect(req: Request, to: str) -> web.StreamResponse:
-    while to.startswith("//"):
-        to = to[1:]
-    if req.raw_query:
-        to += "?" + req.raw_query
-    resp = web.Response(status=308, headers={"Location": to})
-    if req.method in ("GET", "HEAD"):
-        resp.content_type = "text/html"
-        resp.charset = "utf-8"
-        if req.method == "GET":
-            from html import escape
-
-            resp.body = f'<a href="{escape(to)}">Permanent Redirect</a>.\n\n'.encode()
-    return resp
-
-
-def _drop_content_type(resp: web.StreamResponse) -> None:
-    resp.headers.popall("Content-Type", None)
-
-
-async def _write(req: Request, status: int, hdrs: list[tuple[str, str]], body: bytes,
-                 no_type: bool = False) -> web.StreamResponse:
-    resp = web.StreamResponse(status=status)
-    for k, v in hdrs:
-        resp.headers.add(k, v)
-    if no_type:
-        req.on_prepare.append(_drop_content_type)
-    if body and req.method != "HEAD":
-        resp.headers["Content-Length"] = str(len(body))
-    await resp.prepare(req.raw)
-    if body and req.method != "HEAD":
-        await resp.write(body)
-    await resp.write_eof()
-    return resp
-
-
-async def _stream(req: Request, status: int, hdrs: list[tuple[str, str]], fh: Any, start: int,
-                  length: int, no_type: bool = False) -> web.StreamResponse:
-    resp = web.StreamResponse(status=status)
-    for k, v in hdrs:
-        resp.headers.add(k, v)
-    if no_type:
-        req.on_prepare.append(_drop_content_type)
-    await resp.prepare(req.raw)
-    if req.method != "HEAD" and length <= CHUNK:
-        fh.seek(start)
-        await resp.write_eof(fh.read(length))  # one piece: an encoder can size it whole
-        return resp
-    if req.method != "HEAD":
-        fh.seek(start)
-        left = length
-        while left > 0:
-            chunk = fh.read(min(CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            await resp.write(chunk)
-    await resp.write_eof()
-    return resp
-
-
-async def _multipart(req: Request, status: int, hdrs: list[tuple[str, str]], fh: Any,
-                     ranges: list[tuple[int, int]], size: int, ctype: str) -> web.StreamResponse:
-    boundary = os.urandom(30).hex()[:60]
-    parts: list[bytes] = []
-    for start, length in ranges:
-        head = f"\r\n--{boundary}\r\n" if parts else f"--{boundary}\r\n"
-        if ctype:
-            head += f"Content-Type: {ctype}\r\n"
-        head += f"Content-Range: bytes {start}-{start + length - 1}/{size}\r\n\r\n"
-        fh.seek(start)
-        parts.append(head.encode() + fh.read(length))
-    parts.append(f"\r\n--{boundary}--\r\n".encode())
-    body = b"".join(parts)
-    hdrs = [(k, v) for k, v in hdrs if k != "Content-Type"]
-    hdrs.append(("Content-Type", f"multipart/byteranges; boundary={boundary}"))
-    return await _write(req, status, hdrs, body)
