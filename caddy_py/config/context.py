@@ -20,7 +20,8 @@ replaced or stopped, awaits their `cleanup()` in reverse load order (children be
 not guaranteed; do not depend on a sibling in cleanup).
 
 Errors: a module rejecting its config raises `ConfigError` (or ValueError) with a message;
-loading reports it as `loading module 'ID': message` the way Caddy words it.
+loading wraps it the way Caddy words its chain: `route 0: loading handler modules: position 0:
+loading module 'NAME': provision http.handlers.NAME: message`.
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class ConfigError(Exception):
     """A config the runtime cannot load; the message is shown as is."""
+
+
+def _text(e: BaseException) -> str:
+    """An exception's message (KeyError's str() adds quotes)."""
+    if isinstance(e, KeyError) and e.args:
+        return f"missing {e.args[0]}"
+    return str(e)
 
 
 class Context:
@@ -75,12 +83,16 @@ class Context:
         if not name:
             raise ConfigError(f"module name not specified with key '{inline_key}' in {cfg}")
         body = {k: v for k, v in cfg.items() if k != inline_key}
-        return await self.load_by_id(f"{namespace}.{name}", body)
+        try:
+            return await self.load_by_id(f"{namespace}.{name}", body)
+        except ConfigError as e:
+            raise ConfigError(f"loading module '{name}': {e}") from None
 
     async def load_by_id(self, module_id: str, cfg: Any) -> Any:
+        """Build, provision and validate one module; errors worded as Caddy's LoadModule."""
         cls = lookup(module_id)
         if cls is None:
-            raise ConfigError(f"module not registered: {module_id}")
+            raise ConfigError(f"unknown module: {module_id}")
         try:
             mod = cls.from_json(cfg, self)
             prov = getattr(mod, "provision", None)
@@ -89,17 +101,24 @@ class Context:
                 res = prov(self)
                 if inspect.isawaitable(res):
                     await res
-            val = getattr(mod, "validate", None)
-            if val is not None:
+        except (ConfigError, ValueError, TypeError, KeyError, AttributeError) as e:
+            raise ConfigError(f"provision {module_id}: {_text(e)}") from None
+        val = getattr(mod, "validate", None)
+        if val is not None:
+            try:
                 val()
-        except ConfigError as e:
-            raise ConfigError(f"loading module '{module_id}': {e}") from None
-        except (ValueError, TypeError, KeyError) as e:
-            raise ConfigError(f"loading module '{module_id}': provision {module_id}: {e}") from None
+            except (ConfigError, ValueError, TypeError, KeyError) as e:
+                raise ConfigError(f"{module_id}: invalid configuration: {_text(e)}") from None
         return mod
 
     async def load_handlers(self, cfgs: list[dict[str, Any]] | None) -> list[Any]:
-        return [await self.load_module("http.handlers", c) for c in cfgs or []]
+        out = []
+        for i, c in enumerate(cfgs or []):
+            try:
+                out.append(await self.load_module("http.handlers", c))
+            except ConfigError as e:
+                raise ConfigError(f"position {i}: {e}") from None
+        return out
 
     async def load_matchers(self, match_list: list[dict[str, Any]] | None) -> "MatcherSets | None":
         from caddy_py.http.matchers import load_matcher_sets

@@ -37,15 +37,13 @@ class Instance:
             if name in self.ctx.apps:  # already loaded by an app that needed it (http → tls)
                 self.apps[name] = self.ctx.apps[name]
                 continue
-            if lookup(name) is None:
-                if name in IGNORED_APPS:
-                    LOG.warning("app '%s' is not supported by caddy-py; ignored", name)
-                    continue
-                raise ConfigError(f"loading app modules: module name '{name}': unknown module: {name}")
+            if lookup(name) is None and name in IGNORED_APPS:
+                LOG.warning("app '%s' is not supported by caddy-py; ignored", name)
+                continue
             try:
                 app = await self.ctx.load_by_id(name, app_cfg)
             except ConfigError as e:
-                raise ConfigError(f"loading app modules: module name '{name}': {e}") from None
+                raise ConfigError(f"loading {name} app module: {e}") from None
             self.apps[name] = app
             self.ctx.apps[name] = app
         for name, app in self.ctx.apps.items():  # apps loaded only as dependencies (tls)
@@ -113,10 +111,8 @@ class Runtime:
             except BaseException as e:
                 await inst.ctx.cleanup()
                 _reloaded(False)
-                if isinstance(e, (ConfigError, asyncio.CancelledError)):
-                    raise
-                if isinstance(e, (ValueError, TypeError, KeyError)):
-                    raise ConfigError(str(e)) from None
+                if isinstance(e, (ConfigError, ValueError, TypeError, KeyError)):
+                    raise ConfigError(f"loading new config: {e}") from None
                 raise
             inst.activate()
             _reloaded(True)

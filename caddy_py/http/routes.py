@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from caddy_py.config.context import ConfigError
+
 if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.config.context import Context
     from caddy_py.http.handler import Next
@@ -30,6 +32,14 @@ async def error_empty_handler(req: "Request") -> web.StreamResponse:
     err = req.error
     status = getattr(err, "status", 0) or 500
     return web.Response(status=status)
+
+
+class RouteError(ConfigError):
+    """Loading a route list failed; `phase` tells which step ("matchers" or "handlers")."""
+
+    def __init__(self, phase: str, message: str) -> None:
+        super().__init__(message)
+        self.phase = phase
 
 
 class Route:
@@ -82,18 +92,24 @@ class RouteList:
 
     @classmethod
     async def load(cls, ctx: "Context", cfgs: list[dict[str, Any]]) -> "RouteList":
-        from caddy_py.config.context import ConfigError
-
-        routes = []
+        """All matchers first, then all handlers, as Caddy provisions them; a failure raises
+        RouteError whose `phase` is "matchers" or "handlers"."""
         for i, cfg in enumerate(cfgs):
             if not isinstance(cfg, dict):
-                raise ConfigError(f"route {i}: expected an object")
+                raise RouteError("matchers", f"route {i}: expected an object")
+        matchers = []
+        for i, cfg in enumerate(cfgs):
             try:
-                matchers = await ctx.load_matchers(cfg.get("match"))
+                matchers.append(await ctx.load_matchers(cfg.get("match")))
+            except ConfigError as e:
+                raise RouteError("matchers", f"route {i}: loading matcher modules: {e}") from None
+        routes = []
+        for i, cfg in enumerate(cfgs):
+            try:
                 handlers = await ctx.load_handlers(cfg.get("handle"))
             except ConfigError as e:
-                raise ConfigError(f"route {i}: {e}") from None
-            routes.append(Route(matchers, handlers, bool(cfg.get("terminal")), cfg.get("group", "")))
+                raise RouteError("handlers", f"route {i}: loading handler modules: {e}") from None
+            routes.append(Route(matchers[i], handlers, bool(cfg.get("terminal")), cfg.get("group", "")))
         return cls(routes)
 
     def __len__(self) -> int:

@@ -23,7 +23,7 @@ from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.placeholders import http_value
 from caddy_py.http.request import Request
-from caddy_py.http.routes import RouteList, empty_handler, error_empty_handler
+from caddy_py.http.routes import RouteError, RouteList, empty_handler, error_empty_handler
 from caddy_py.replacer import Replacer
 
 ERROR_LOG = logging.getLogger("http.log.error")
@@ -61,7 +61,10 @@ class HTTPServer:
         self.tls: Any = None  # caddy_py.tls.app.ServerTLS when the server has TLS connection policies
 
     async def provision(self, ctx: Context) -> None:
-        self.routes = await ctx.load_routes(self.cfg.get("routes"))
+        try:
+            self.routes = await ctx.load_routes(self.cfg.get("routes"))
+        except RouteError as e:
+            raise ConfigError(f"server {self.name}: setting up route {e.phase}: {e}") from None
         for rname, route in (self.cfg.get("named_routes") or {}).items():
             try:
                 self.named_routes[rname] = await ctx.load_routes([route])
@@ -69,7 +72,10 @@ class HTTPServer:
                 raise ConfigError(f"server {self.name}: setting up named route '{rname}' handlers: {e}") from None
         err = self.cfg.get("errors") or {}
         if err.get("routes"):
-            self.error_routes = await ctx.load_routes(err["routes"])
+            try:
+                self.error_routes = await ctx.load_routes(err["routes"])
+            except ConfigError as e:
+                raise ConfigError(f"server {self.name}: setting up error handling routes: {e}") from None
         if self.cfg.get("logs") is not None:
             try:
                 from caddy_py.logs.access import ServerLogs, log_access

@@ -52,8 +52,14 @@ async def load_matcher_set(ctx: "Context", cfg: dict[str, Any]) -> MatcherSet:
     if not isinstance(cfg, dict):
         raise ConfigError("matcher set must be an object")
     # cheap matchers first: the order inside a set does not change the result
+    loaded = {}
+    for n in cfg:
+        try:
+            loaded[n] = await ctx.load_by_id(f"http.matchers.{n}", cfg[n])
+        except ConfigError as e:
+            raise ConfigError(f"module name '{n}': {e}") from None
     names = sorted(cfg, key=lambda n: _COST.get(n, 5))
-    return MatcherSet([await ctx.load_by_id(f"http.matchers.{n}", cfg[n]) for n in names])
+    return MatcherSet([loaded[n] for n in names])
 
 
 async def load_matcher_sets(ctx: "Context", match_list: list[dict[str, Any]] | None) -> MatcherSets | None:

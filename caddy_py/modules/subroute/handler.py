@@ -5,6 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
+from caddy_py.config.context import ConfigError
 from caddy_py.config.registry import register
 from caddy_py.http.handler import HandlerError, Next
 from caddy_py.http.request import Request
@@ -23,10 +24,16 @@ class Subroute:
         return cls(cfg or {})
 
     async def provision(self, ctx: Any) -> None:
-        self.routes = await ctx.load_routes(self.cfg.get("routes"))
+        try:
+            self.routes = await ctx.load_routes(self.cfg.get("routes"))
+        except ConfigError as e:
+            raise ConfigError(f"setting up subroutes: {e}") from None
         err = (self.cfg.get("errors") or {}).get("routes")
         if err:
-            self.errors = await ctx.load_routes(err)
+            try:
+                self.errors = await ctx.load_routes(err)
+            except ConfigError as e:
+                raise ConfigError(f"setting up error subroutes: {e}") from None
 
     async def serve(self, req: Request, next: Next) -> web.StreamResponse:
         if self.errors is None:
