@@ -142,6 +142,12 @@ class HTTPServer:
                 return go_error_response(400, "400 Bad Request: too many Host headers")
         if raw.method == "OPTIONS" and raw.raw_path == "*":
             return web.Response(headers={"Content-Length": "0"})
+        if raw.path.startswith("/.well-known/acme-challenge/"):
+            from caddy_py.tls.challenges import http_answer
+
+            answer = http_answer(raw.path)
+            if answer is not None:  # an ACME CA validating HTTP-01: answered before any route, as Caddy
+                return web.Response(body=answer, content_type="text/plain")
         repl = Replacer()
         req = Request(raw, repl, self)
         req.start_time = time.perf_counter()
