@@ -19,8 +19,9 @@ def _config(metrics: dict, name: str) -> dict:
         {"match": [{"path": ["/fail"]}], "handle": [{"handler": "error", "status_code": 502}], "terminal": True},
         {"handle": [respond("x" * 300, 201)]},
     ]
-    return {"admin": {"disabled": True},
-            "apps": {"http": {"metrics": metrics, "servers": {name: {"listen": ["127.0.0.1:0"], "routes": routes}}}}}
+    # a host matcher would turn on automatic HTTPS for this listener, as in Caddy
+    srv = {"listen": ["127.0.0.1:0"], "routes": routes, "automatic_https": {"disable": True}}
+    return {"admin": {"disabled": True}, "apps": {"http": {"metrics": metrics, "servers": {name: srv}}}}
 
 
 async def _scrape(s, server: str) -> dict[tuple[str, tuple], float]:
@@ -110,7 +111,6 @@ async def test_series_match_caddy(caddy_bin, caddy_env, tmp_path):
         cfg = _config({"per_host": True}, "srv0")
         srv = cfg["apps"]["http"]["servers"]["srv0"]
         srv["listen"] = [f"127.0.0.1:{port}"]
-        srv["automatic_https"] = {"disable": True}
         return cfg
 
     workload = [Req("GET", "/a"), Req("GET", "/", headers={"Host": "known.test"}), Req("GET", "/fail"),
