@@ -66,16 +66,18 @@ async def test_hash_policies_are_sticky(site, client, three, policy, kw):
     assert len(set(got)) == 1
 
 
-async def test_least_conn_and_random_choose_pick_idle_upstreams(site, client, upstream):
-    gate = asyncio.Event()
-    entered = asyncio.Event()
-
-    async def busy(request: web.Request) -> web.Response:
+def holding(name: str, entered: asyncio.Event, gate: asyncio.Event):
+    """An upstream that holds each request (after signalling `entered`) until `gate` is set."""
+    async def handler(request: web.Request) -> web.Response:
         entered.set()
         await gate.wait()
-        return web.Response(text="busy")
+        return web.Response(text=name)
+    return handler
 
-    ports = [await upstream(busy), await upstream(named("idle"))]
+
+async def test_least_conn_and_random_choose_pick_idle_upstreams(site, client, upstream):
+    gate, entered = asyncio.Event(), asyncio.Event()
+    ports = [await upstream(holding("busy", entered, gate)), await upstream(named("idle"))]
     s = await site([rp(ports, {"policy": "least_conn"})])
     s2 = await site([rp(ports, {"policy": "random_choose", "choose": 2})])
     # park one request on "busy" through a handler with policy first
@@ -178,15 +180,8 @@ async def test_unhealthy_status_marks_the_upstream_down(site, client, upstream):
 
 
 async def test_unhealthy_request_count_limits_concurrency(site, client, upstream):
-    gate = asyncio.Event()
-    entered = asyncio.Event()
-
-    async def slow(request: web.Request) -> web.Response:
-        entered.set()
-        await gate.wait()
-        return web.Response(text="slow")
-
-    ports = [await upstream(slow), await upstream(named("other"))]
+    gate, entered = asyncio.Event(), asyncio.Event()
+    ports = [await upstream(holding("slow", entered, gate)), await upstream(named("other"))]
     s = await site([rp(ports, {"policy": "first"},
                        health_checks={"passive": {"unhealthy_request_count": 1}})])
     parked = asyncio.ensure_future(client.get(s.url))

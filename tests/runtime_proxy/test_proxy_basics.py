@@ -102,19 +102,22 @@ async def test_response_header_timeout_is_504(site, upstream, client):
         release.set()
 
 
-async def test_streaming_chunks_arrive_before_the_response_ends(site, upstream, client):
-    second = asyncio.Event()
-
+def two_events(first: bytes, gate: asyncio.Event, second: bytes):
+    """An SSE upstream: one event, then another once `gate` is set."""
     async def stream(request: web.Request) -> web.StreamResponse:
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
-        await resp.write(b"data: one\n\n")
-        await second.wait()
-        await resp.write(b"data: two\n\n")
+        await resp.write(first)
+        await gate.wait()
+        await resp.write(second)
         await resp.write_eof()
         return resp
+    return stream
 
-    port = await upstream(stream)
+
+async def test_streaming_chunks_arrive_before_the_response_ends(site, upstream, client):
+    second = asyncio.Event()
+    port = await upstream(two_events(b"data: one\n\n", second, b"data: two\n\n"))
     s = await site([rp(port, flush_interval=-1)])
     async with client.get(s.url) as r:
         first = await asyncio.wait_for(r.content.readuntil(b"\n\n"), 5)

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from .test_balancing import hangup, named
+from .test_proxy_basics import two_events
 
 
 def rp(port: int, **extra: object) -> dict:
@@ -272,17 +273,7 @@ async def test_sse_through_encode_and_proxy_streams_each_event(site, upstream, c
     import zlib
 
     second = asyncio.Event()
-
-    async def sse(request: web.Request) -> web.StreamResponse:
-        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
-        await resp.prepare(request)
-        await resp.write(b"data: first\n\n")
-        await second.wait()
-        await resp.write(b"data: second\n\n")
-        await resp.write_eof()
-        return resp
-
-    port = await upstream(sse)
+    port = await upstream(two_events(b"data: first\n\n", second, b"data: second\n\n"))
     s = await site([{"handler": "encode", "encodings": {"gzip": {}}, "minimum_length": 1}, rp(port)])
     async with client.get(s.url, headers={"Accept-Encoding": "gzip"}) as r:
         assert r.headers["Content-Encoding"] == "gzip"
