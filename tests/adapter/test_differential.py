@@ -141,6 +141,15 @@ CASES: dict[str, str] = {
     'tls_force_automate': '*.a.com {\n\ttls {\n\t\tissuer internal\n\t}\n}\nx.a.com {\n\ttls force_automate\n\trespond x\n}\n',
     'client_auth_shield': '*.a.com {\n\ttls {\n\t\tclient_auth {\n\t\t\tmode require\n\t\t}\n\t}\n\trespond w\n}\nx.a.com {\n\trespond x\n}\n',
     'two_servers_invoke': '&(a) {\n\trespond a\n}\n:8080 {\n\tinvoke a\n}\n:9090 {\n\trespond b\n}\nx.com {\n\tinvoke a\n}\n',
+    'not_unknown': ':8080 {\n\t@n not nosuch x\n\trespond @n x\n}\n',
+    'not_empty_block': ':8080 {\n\t@n not {\n\t}\n\trespond @n x\n}\n',
+    'not_quoted_multi': ':8080 {\n\t@n {\n\t\tnot `{a}` `{b}`\n\t}\n\trespond @n x\n}\n',
+    'matcher_block_and_args': ':8080 {\n\t@m path /a {\n\t\tmethod GET\n\t}\n\trespond @m x\n}\n',
+    'matcher_name_only': ':8080 {\n\t@m\n\trespond @m x\n}\n',
+    'matcher_quoted_then_more': ':8080 {\n\t@m "{a}" more\n\trespond @m x\n}\n',
+    'matcher_in_handle_redefined': ':8080 {\n\t@m path /a\n\thandle {\n\t\t@m path /b\n\t\trespond @m x\n\t}\n}\n',
+    'matcher_token_star_then_arg': ':8080 {\n\trespond * hi\n}\n',
+    'matcher_token_path_brace': ':8080 {\n\trespond /{x} hi\n}\n',
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
 
