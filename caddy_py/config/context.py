@@ -14,6 +14,10 @@ One Context exists per loaded config. Modules get it in `from_json(cfg, ctx)` an
     ctx.servers                                 the http app's servers by name (dict)
     ctx.on_cleanup(fn)                          extra cleanup (sync or async), run on unload
 
+A class may list its JSON keys in `JSON_FIELDS` (a frozenset): any other key is refused as Go's
+strict decoding does (`decoding module config: ID: json: unknown field "x"`); nested objects
+can be checked with `check_fields(module_id, obj, fields)` from `from_json`.
+
 Loading a module = `cls.from_json(cfg, ctx)`, then `await provision(ctx)` and `validate()` when
 the class defines them. The context remembers every module it loaded and, when this config is
 replaced or stopped, awaits their `cleanup()` in reverse load order (children before parents is
@@ -39,6 +43,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class ConfigError(Exception):
     """A config the runtime cannot load; the message is shown as is."""
+
+
+class DecodeError(ConfigError):
+    """A config object with a field its module does not have (Go's strict JSON decoding)."""
+
+
+def check_fields(module_id: str, cfg: Any, fields: "frozenset[str] | set[str]") -> None:
+    """Reject the first unknown field, worded as Caddy's strict decoding of module configs."""
+    if isinstance(cfg, dict):
+        for k in cfg:
+            if k not in fields:
+                raise DecodeError(f'decoding module config: {module_id}: json: unknown field "{k}"')
 
 
 def _text(e: BaseException) -> str:
@@ -93,6 +109,9 @@ class Context:
         cls = lookup(module_id)
         if cls is None:
             raise ConfigError(f"unknown module: {module_id}")
+        fields = getattr(cls, "JSON_FIELDS", None)
+        if fields is not None:
+            check_fields(module_id, cfg, fields)
         try:
             mod = cls.from_json(cfg, self)
             prov = getattr(mod, "provision", None)
@@ -101,6 +120,8 @@ class Context:
                 res = prov(self)
                 if inspect.isawaitable(res):
                     await res
+        except DecodeError:
+            raise
         except (ConfigError, ValueError, TypeError, KeyError, AttributeError) as e:
             raise ConfigError(f"provision {module_id}: {_text(e)}") from None
         val = getattr(mod, "validate", None)

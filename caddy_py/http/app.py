@@ -10,7 +10,7 @@ import asyncio
 import logging
 from typing import Any
 
-from caddy_py.config.context import ConfigError, Context
+from caddy_py.config.context import ConfigError, Context, check_fields
 from caddy_py.config.durations import duration_seconds
 from caddy_py.config.registry import register
 from caddy_py.http.server import HTTPServer
@@ -19,13 +19,40 @@ from caddy_py.http.server import HTTPServer
 LOG = logging.getLogger("http")
 
 
+SERVER_FIELDS = frozenset((
+    "listen listener_wrappers packet_conn_wrappers read_timeout read_header_timeout "
+    "read_idle_timeout read_min_rate write_timeout write_idle_timeout write_min_rate "
+    "max_write_chunk idle_timeout keepalive_interval keepalive_idle keepalive_count "
+    "max_header_bytes enable_full_duplex expected_underscore_headers expected_dot_headers routes "
+    "errors named_routes tls_connection_policies automatic_https strict_sni_host trusted_proxies "
+    "client_ip_headers trusted_proxies_strict trusted_proxies_unix logs protocols "
+    "listen_protocols allow_0rtt metrics").split())
+ROUTE_FIELDS = frozenset(("group", "match", "handle", "terminal"))
+
+
+def _check_server(cfg: Any) -> None:
+    """Caddy decodes servers and their routes with the app: unknown keys fail as the app's."""
+    check_fields("http", cfg, SERVER_FIELDS)
+    if not isinstance(cfg, dict):
+        return
+    routes = list(cfg.get("routes") or []) + list((cfg.get("errors") or {}).get("routes") or [])
+    routes += list((cfg.get("named_routes") or {}).values())
+    check_fields("http", cfg.get("errors"), {"routes"})
+    for r in routes:
+        check_fields("http", r, ROUTE_FIELDS)
+
+
 @register("http")
 class HTTPApp:
+    JSON_FIELDS = frozenset(("http_port", "https_port", "grace_period", "shutdown_delay", "servers", "metrics"))
+
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.cfg = cfg
         servers = cfg.get("servers") or {}
         if not isinstance(servers, dict):
             raise ConfigError("http app: servers must be an object")
+        for srv_cfg in servers.values():
+            _check_server(srv_cfg)
         self.servers: dict[str, HTTPServer] = {n: HTTPServer(n, s or {}) for n, s in servers.items()}
         grace = duration_seconds(cfg.get("grace_period"), 0.0)
         self.grace: float | None = grace if grace > 0 else None

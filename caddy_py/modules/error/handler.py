@@ -12,6 +12,8 @@ from caddy_py.http.request import Request
 
 @register("http.handlers.error")
 class StaticError:
+    JSON_FIELDS = frozenset(("error", "status_code"))
+
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.error = str(cfg.get("error", "") or "")
         code = cfg.get("status_code")

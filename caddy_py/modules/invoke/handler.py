@@ -13,6 +13,8 @@ from caddy_py.http.request import Request
 
 @register("http.handlers.invoke")
 class Invoke:
+    JSON_FIELDS = frozenset(("name",))
+
     def __init__(self, name: str) -> None:
         if not name:
             raise ConfigError("invoke: a route name is required")

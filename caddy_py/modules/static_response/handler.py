@@ -32,6 +32,8 @@ def looks_like_json(body: str) -> bool:
 
 @register("http.handlers.static_response")
 class StaticResponse:
+    JSON_FIELDS = frozenset(("status_code", "headers", "body", "close", "abort"))
+
     def __init__(self, cfg: dict[str, Any]) -> None:
         code = cfg.get("status_code")
         self.status: str = "" if code in (None, "", 0) else str(code)

@@ -14,6 +14,8 @@ from caddy_py.http.routes import RouteList
 
 @register("http.handlers.subroute")
 class Subroute:
+    JSON_FIELDS = frozenset(("routes", "errors"))
+
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.cfg = cfg
         self.routes = RouteList([])
