@@ -36,13 +36,28 @@ SUBDIRECTIVES: dict[str, list[str]] = {
     "templates": ["mime", "between", "root"],
     "intercept": ["@m status", "replace_status", "handle_response"],
     "acme_server": ["ca", "lifetime", "resolvers", "challenges", "allow_wildcard_names", "sign_with_root"],
+    "map": ["a.com", "~.*", "default", "x"],
+    "push": ["GET", "HEAD", "/a", "headers"],
+    "headers": ["+X-A", "-X-A", "X-D", "?X-C"],
+    "tracing": ["span", "span_attributes", "nope"],
+    "span_attributes": ["a", "b"],
+    "timeouts": ["read_timeout", "write_timeout", "max_write_chunk"],
+    "basic_auth": ["bob", "alice"],
+    "try_files": ["policy"],
+    "metrics": ["disable_openmetrics"],
+    "copy_response": ["status"],
+    "copy_response_headers": ["include", "exclude"],
 }
 HEAD_ARGS = {"reverse_proxy": ["a:1", "http://a", "https://a", "h2c://a", "localhost:80-81", ""],
              "php_fastcgi": ["a:9000", "unix//php.sock", ""], "forward_auth": ["auth:1", ""],
              "header": ["", "X-A b", "-Server"], "file_server": ["", "browse"], "encode": ["", "gzip", "zstd"],
              "uri": ["strip_prefix /a", "replace a b", "replace a b 2", "path_regexp a b", "query a b",
                      "query -a", "query a>b", "query", "nope"],
-             "request_body": [""], "templates": [""], "intercept": [""], "acme_server": [""]}
+             "request_body": [""], "templates": [""], "intercept": [""], "acme_server": [""],
+             "map": ["{host} {a}", "{host} {a} {b}", "{host}", "{host} {path}"], "push": ["", "/a.css"],
+             "tracing": [""], "timeouts": [""], "basic_auth": ["", "bcrypt Realm", "argon2id", "md5"],
+             "try_files": ["{path} /i.html", "{path}?x=1 /a", ""], "metrics": ["", "/m"],
+             "rewrite": ["/a", "@m /b", "", "a b c"], "method": ["GET", ""], "handle_path": ["/a/*", "a"]}
 
 
 _DUR, _INT, _SIZE = ["5s", "1m", "100ms", "1d"], ["0", "2", "10"], ["1k", "4KiB", "1MB"]
@@ -71,7 +86,10 @@ GOOD: dict[str, list[str]] = {
     "match status": ["200"], "fs": ["f"], "hide": [".git"], "browse": ["", "t.html"],
     "precompressed": ["", "gzip br"], "status": ["404"], "etag_file_extensions": [".json"],
     "zstd": ["best", ""], "set": ["x"], "mime": ["text/html"], "between": ["[[ ]]"], "ca": ["local"],
-    "challenges": ["http-01"],
+    "challenges": ["http-01"], "a.com": ["1 2", "-"], "~.*": ["x"], "default": ["d", "1 2"], "x": ["y z"],
+    "GET": ["/g"], "HEAD": ["/h"], "span": ["s"], "read_timeout": ["5s", "5s 100"], "write_timeout": ["1m"],
+    "max_write_chunk": ["4k"], "bob": ["$2a$14$x"], "alice": ["$2a$14$y"], "policy": ["first_exist", "largest_size"],
+    "include": ["A B"], "exclude": ["C"],
 }
 
 
@@ -88,7 +106,9 @@ class HandlerBlockGenerator:
         if sub in SUBDIRECTIVES and depth < 2 and r.random() < 0.7:
             return f"{sub} {{\n{self.lines(sub, depth + 1)}}}"
         if sub == "handle_response":
-            return f"handle_response {r.choice(['', '@m', '@x'])} {{\n\trespond {r.randint(200, 599)}\n}}"
+            inner = r.choice(["respond 200", "copy_response 404", "copy_response_headers {\n\t\tinclude A\n\t}",
+                              "copy_response {\n\t\tstatus 201\n\t}", "file_server", "header X a"])
+            return f"handle_response {r.choice(['', '@m', '@x'])} {{\n\t{inner}\n}}"
         if sub in GOOD and r.random() < 0.85:
             return f"{sub} {r.choice(GOOD[sub])}".rstrip()
         return f"{sub} {self.args()}".rstrip()
@@ -103,7 +123,9 @@ class HandlerBlockGenerator:
         r = self.rnd
         name = r.choice(sorted(HEAD_ARGS))
         head = f"{name} {r.choice(HEAD_ARGS[name])}".rstrip()
-        body = self.lines(name, 0) if r.random() < 0.8 else ""
+        if name == "handle_path":
+            return f"{head} {{\n{self.directive()}\n}}"
+        body = self.lines(name, 0) if name in SUBDIRECTIVES and r.random() < 0.8 else ""
         return f"{head} {{\n{body}}}" if body else head
 
     def caddyfile(self) -> str:
