@@ -158,7 +158,20 @@ class EncoderConfig:
         return name
 
 
+_FAST = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, default=str)
+_PLAIN = (str, int, type(None))
+
+
+def _plain(v: Any) -> bool:
+    """No floats or durations inside: the C JSON encoder prints it exactly as zap would."""
+    if isinstance(v, dict):
+        return all(isinstance(x, _PLAIN) or (type(x) in (dict, list) and _plain(x)) for x in v.values())
+    return all(isinstance(x, _PLAIN) or (type(x) in (dict, list) and _plain(x)) for x in v)
+
+
 def _json_value(v: Any, cfg: EncoderConfig) -> str:
+    if type(v) in (dict, list) and _plain(v):
+        return _FAST.encode(v)
     if isinstance(v, Duration):
         v = cfg.duration(v)
     if v is None:
@@ -182,25 +195,46 @@ def _json_value(v: Any, cfg: EncoderConfig) -> str:
 
 
 class JSONEncoder:
-    """One JSON object per line, keys in zap's order: level, ts, logger, msg, then fields."""
+    """One JSON object per line, keys in zap's order: level, ts, logger, msg, then fields.
+
+    The C JSON encoder writes the line; top-level floats and durations go in as markers that are
+    then swapped for Go's number formatting (nested floats keep Python's, which only differs for
+    exponents and whole numbers)."""
 
     def __init__(self, cfg: dict[str, Any] | None = None) -> None:
         self.cfg = EncoderConfig(cfg or {})
 
     def encode(self, level: str, ts: float, name: str, msg: str, fields: dict[str, Any]) -> str:
         c = self.cfg
-        parts = []
+        entry: dict[str, Any] = {}
+        numbers: list[str] = []
+
+        def put(key: str, v: Any) -> None:
+            if isinstance(v, Duration):
+                v = c.duration(v)
+            if isinstance(v, float):
+                numbers.append(go_float(v))
+                v = f"{_MARK}{len(numbers) - 1}{_MARK}"
+            entry[key] = v
+
         if c.level_key:
-            parts.append(f'"{c.level_key}":' + _json_value(c.level(level), c))
+            put(c.level_key, c.level(level))
         if c.time_key:
-            parts.append(f'"{c.time_key}":' + _json_value(c.time(ts), c))
+            put(c.time_key, c.time(ts))
         if name and c.name_key:
-            parts.append(f'"{c.name_key}":' + _json_value(name, c))
+            put(c.name_key, name)
         if c.message_key:
-            parts.append(f'"{c.message_key}":' + _json_value(msg, c))
+            put(c.message_key, msg)
         for k, v in fields.items():
-            parts.append(json.dumps(k, ensure_ascii=False) + ":" + _json_value(v, c))
-        return "{" + ",".join(parts) + "}" + c.line_ending
+            put(k, v)
+        text = _FAST.encode(entry)
+        for i, num in enumerate(numbers):
+            text = text.replace(f'"{_MARK_JSON}{i}{_MARK_JSON}"', num, 1)
+        return text + c.line_ending
+
+
+_MARK = "\x00\x01"
+_MARK_JSON = "\\u0000\\u0001"
 
 
 class ConsoleEncoder:
