@@ -286,6 +286,13 @@ def test_encoders_use_zap_layouts():
     custom = JSONEncoder({"message_key": "message", "time_format": "rfc3339", "duration_format": "ms"})
     assert custom.encode("warn", ts, "", "m", {"d": Duration(0.25)}) == \
         '{"level":"warn","ts":"2023-11-14T22:13:20Z","message":"m","d":250}\n'
+    class Named:
+        def __str__(self) -> str:
+            return "named"
+
+    assert JSONEncoder().encode("info", 2.0, "", "m", {"a": 1e-7, "b": 2.0, "n": {"f": 1.5}, "o": Named(),
+                                                     "s": "x\x00\x010\x00\x01y"}) == \
+        '{"level":"info","ts":2,"msg":"m","a":0.0000001,"b":2,"n":{"f":1.5},"o":"named","s":"x\\u0000\\u00010\\u0000\\u0001y"}\n'
     console = ConsoleEncoder({"level_format": "upper"})
     assert console.encode("error", ts, "tls", "bad", {"k": 1}) == "2023/11/14 22:13:20.500\tERROR\ttls\tbad\t{\"k\":1}\n"
     assert go_duration_string(0.0015) == "1.5ms" and go_duration_string(125.5) == "2m5.5s"
