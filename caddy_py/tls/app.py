@@ -13,6 +13,7 @@ from caddy_py.config.registry import register
 from caddy_py.tls import certs as certload
 from caddy_py.tls.automation import MANAGED, Manager, Policy, local_ca
 from caddy_py.tls.certs import Certificate, CertIndex, normalized_name
+from caddy_py.tls.challenges import ACME_TLS_ALPN, TLSALPN_CERTS
 from caddy_py.tls.clienthello import ClientHello
 from caddy_py.tls.handshake import TLSAcceptor
 from caddy_py.tls.policies import ConnectionPolicy
@@ -175,6 +176,10 @@ class ServerTLS:
             return None
         if policy.drop:
             return None
+        if hello.alpn == [ACME_TLS_ALPN]:  # a CA validating TLS-ALPN-01
+            challenge = TLSALPN_CERTS.get(hello.server_name)
+            if challenge is not None:
+                return policy.context(challenge, (ACME_TLS_ALPN,)), policy
         cert = await self.app.certificate(hello.server_name, policy, local_ip)
         if cert is None:
             HANDSHAKE_LOG.debug("http: TLS handshake error from %s: no certificate available for '%s'",

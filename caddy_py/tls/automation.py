@@ -108,22 +108,17 @@ class Manager:
         module = issuer.get("module", "")
         log = RENEW_LOG if renewing else OBTAIN_LOG
         try:
-            if module != "internal":
-                raise IssuerUnsupported(f"issuer '{module}' is not supported by caddy-py yet "
-                                        f"(only internal); cannot obtain a certificate")
-            ca = self.ca_for(issuer)
-            cert = self._from_storage(ca.id, name)
+            key, issue = self._issuing(issuer, name)
+            cert = self._from_storage(key, name)
             if cert is None or cert.needs_renewal(now):
                 log.info("obtaining certificate" if not renewing else "renewing certificate",
                          extra={"caddy_fields": {"identifier": name}})
-                lifetime = dt.timedelta(seconds=duration_seconds(issuer.get("lifetime"), 0.0)) \
-                    if issuer.get("lifetime") else LEAF_LIFETIME
-                cert = await asyncio.get_running_loop().run_in_executor(None, ca.issue, [name], lifetime)
-                self.storage.save_cert(ca.id, name, cert.chain_pem, cert.key_pem, {
+                cert = await asyncio.get_running_loop().run_in_executor(None, issue)
+                self.storage.save_cert(key, name, cert.chain_pem, cert.key_pem, {
                     "sans": [name], "issuer_data": None})
                 log.info("certificate obtained successfully" if not renewing else "certificate renewed successfully",
-                         extra={"caddy_fields": {"identifier": name, "issuer": f"local"}})
-            cert.managed, cert.issuer_key = True, ca.id
+                         extra={"caddy_fields": {"identifier": name, "issuer": key}})
+            cert.managed, cert.issuer_key = True, key
             MANAGED.add(cert)
             MANAGED.remove_name(name, keep=cert)
             self.failures.pop(name, None)
@@ -137,6 +132,21 @@ class Manager:
                 "identifier": name, "issuer": module, "error": str(e), "attempt": n, "retrying_in": wait}})
             asyncio.get_running_loop().call_later(wait * (0.9 + random.random() * 0.2), self._retry, name)
             return None
+
+    def _issuing(self, issuer: dict[str, Any], name: str) -> tuple[str, Any]:
+        """(storage key of the issuer, blocking function issuing a certificate for `name`)."""
+        module = issuer.get("module", "")
+        if module == "internal":
+            ca = self.ca_for(issuer)
+            lifetime = dt.timedelta(seconds=duration_seconds(issuer.get("lifetime"), 0.0)) \
+                if issuer.get("lifetime") else LEAF_LIFETIME
+            return ca.id, lambda: ca.issue([name], lifetime)
+        if module == "acme":
+            from caddy_py.tls.acme_issuer import ACMEIssuer
+
+            acme = ACMEIssuer(issuer, self.storage)
+            return acme.key_id, lambda: parse_pair(*acme.obtain(name))
+        raise IssuerUnsupported(f"issuer '{module}' is not supported by caddy-py (internal and acme are)")
 
     def _retry(self, name: str) -> None:
         if name in self.names and name in self.failures:
@@ -156,12 +166,16 @@ class Manager:
     def load_stored(self) -> None:
         """Warm the cache from storage for names we manage (a restart reuses certificates)."""
         for name in self.names:
-            issuer = self.issuer_for(name)
-            if issuer.get("module") != "internal" or MANAGED.candidates(name):
+            if MANAGED.candidates(name):
                 continue
-            cert = self._from_storage(issuer.get("ca") or "local", name)
+            issuer = self.issuer_for(name)
+            try:
+                key = self._issuing(issuer, name)[0]
+            except IssuerUnsupported:
+                continue
+            cert = self._from_storage(key, name)
             if cert is not None and not cert.needs_renewal():
-                cert.managed, cert.issuer_key = True, issuer.get("ca") or "local"
+                cert.managed, cert.issuer_key = True, key
                 MANAGED.add(cert)
 
     # -- renewal -----------------------------------------------------------------------------

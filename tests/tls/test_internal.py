@@ -141,16 +141,17 @@ async def test_explicit_internal_issuer_for_public_name(runtime, data_home: Path
     assert (status, body) == (200, "ok")
 
 
-async def test_unsupported_issuer_is_logged_and_serving_goes_on(runtime, data_home: Path,
+async def test_unreachable_acme_server_is_logged_and_serving_goes_on(runtime, data_home: Path,
                                                               caplog: pytest.LogCaptureFixture) -> None:
     hp, sp = free_port(), free_port()
     site = ("public.example.com {\n\tbind 127.0.0.1\n\trespond pub\n}\n"
             "foo.localhost {\n\tbind 127.0.0.1\n\trespond foo\n}\n")
     caplog.set_level(logging.INFO, logger="tls.obtain")
-    rt = await runtime(caddyfile(site, hp, sp))
+    rt = await runtime(caddyfile(site, hp, sp, "\tacme_ca http://127.0.0.1:9/directory\n"))
     manager = rt.current.apps["tls"].manager  # type: ignore[union-attr]
     await asyncio.wait_for(asyncio.gather(*manager.obtaining.values()), 10)
     assert any(r.name == "tls.obtain" and r.levelname == "ERROR" and
-               r.caddy_fields["identifier"] == "public.example.com" for r in caplog.records)  # type: ignore[attr-defined]
+               r.caddy_fields["identifier"] == "public.example.com" and  # type: ignore[attr-defined]
+               "127.0.0.1" in r.caddy_fields["error"] for r in caplog.records)  # type: ignore[attr-defined]
     status, body, _ = await https_get(sp, "foo.localhost", client_context(root_pem(data_home)))
     assert (status, body) == (200, "foo")
