@@ -12,7 +12,8 @@ the default log writes INFO and above to stderr (JSON, or console when stderr is
 API:
     install()                       once per process (the CLI does it); idempotent
     apply(logging_cfg) -> app       build the logs of a config and switch to them atomically
-                                    (raises ValueError with Caddy's wording; nothing changes then)
+                                    (raises ConfigError with Caddy's full wording, e.g. "setting up
+                                    custom log 'x': ..."; nothing changes then)
     enabled(name, level) -> bool    cheap check: would any log take this record?
     log(name, level, msg, **fields) structured entry (fields become JSON keys) — no work when off
     ServerLogs / log_access         per-server access logging, see `caddy_py.logs.access`
@@ -30,6 +31,7 @@ import threading
 import time
 from typing import Any
 
+from caddy_py.config.context import ConfigError
 from caddy_py.logs.encoders import ConsoleEncoder, JSONEncoder, build_encoder, level_name
 from caddy_py.logs.writers import DiscardWriter, StreamWriter, Writer, acquire, build_writer, release
 from caddy_py.replacer import PlaceholderError, Replacer
@@ -142,7 +144,7 @@ class LoggingApp:
                 default = CustomLog.from_json(DEFAULT_LOGGER_NAME, logs_cfg.get(DEFAULT_LOGGER_NAME) or {})
                 default.writer = acquire(default.writer)
             except ValueError as e:
-                raise ValueError(f"setting up default log: {e}") from None
+                raise ConfigError(f"setting up default log: {e}") from None
             built.append(default)
             for name, lcfg in logs_cfg.items():
                 if name == DEFAULT_LOGGER_NAME:
@@ -151,9 +153,9 @@ class LoggingApp:
                     lg = CustomLog.from_json(name, lcfg or {})
                     lg.writer = acquire(lg.writer)
                 except ValueError as e:
-                    raise ValueError(f"setting up custom log '{name}': {e}") from None
+                    raise ConfigError(f"setting up custom log '{name}': {e}") from None
                 built.append(lg)
-        except ValueError:
+        except ConfigError:
             for lg in built:
                 release(lg.writer)
             raise

@@ -13,6 +13,7 @@ import bcrypt
 import pytest
 
 from caddy_py import logging as caddy_logging
+from caddy_py.config.context import ConfigError
 from caddy_py.logging import CustomLog, LoggingApp
 from caddy_py.logs.encoders import ConsoleEncoder, Duration, JSONEncoder, go_duration_string
 from caddy_py.logs.writers import StreamWriter
@@ -269,13 +270,13 @@ def test_namespace_rules_follow_caddy():
 
 
 def test_include_exclude_must_nest():
-    with pytest.raises(ValueError, match="must not intersect"):
+    with pytest.raises(ConfigError, match="setting up custom log 'x': include and exclude must not intersect"):
         LoggingApp.from_json({"logs": {"x": {"include": ["a"], "exclude": ["a"]}}})
-    with pytest.raises(ValueError, match="check 'a' in include"):
+    with pytest.raises(ConfigError, match="check 'a' in include"):
         LoggingApp.from_json({"logs": {"x": {"include": ["a"], "exclude": ["b"]}}})
-    with pytest.raises(ValueError, match="unrecognized log level: loud"):
+    with pytest.raises(ConfigError, match="unrecognized log level: loud"):
         LoggingApp.from_json({"logs": {"x": {"level": "loud"}}})
-    with pytest.raises(ValueError, match="caddy.logging.writers.net"):
+    with pytest.raises(ConfigError, match="caddy.logging.writers.net"):
         LoggingApp.from_json({"logs": {"x": {"writer": {"output": "net"}}}})
 
 
