@@ -26,6 +26,9 @@ _CASES: dict[str, dict[str, str]] = {
         "default_and_plain": site("\theader /x {\n\t\t?A 1\n\t\tB 2\n\t}\n"),
         "default_with_match": site("\theader {\n\t\t?A 1\n\t\tmatch {\n\t\t\tstatus 200\n\t\t}\n\t}\n"),
         "match_twice": site("\theader {\n\t\tX-A b\n\t\tmatch status 200\n\t\tmatch status 404\n\t}\n"),
+        "match_headers": site("\theader {\n\t\tX-A b\n\t\tmatch {\n\t\t\theader !X-Y\n\t\t\theader x-z a\n"
+                              "\t\t\theader X-Z b\n\t\t\tstatus 200\n\t\t\tstatus 3xx\n\t\t}\n\t}\n"),
+        "match_header_bad": site("\theader {\n\t\tmatch header\n\t}\n"),
         "match_bad": site("\theader {\n\t\tmatch {\n\t\t\tnope 1\n\t\t}\n\t}\n"),
     },
     "request_header": {

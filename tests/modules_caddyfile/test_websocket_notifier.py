@@ -5,12 +5,11 @@ under reverse_proxy."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.adapter.oracle import caddy_adapt, caddy_py_adapt_inprocess
+from tests.adapter.oracle import caddy_adapt, caddy_py_adapt, caddy_py_adapt_inprocess
 from tests.modules_caddyfile.cases_proxy import site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,37 +51,49 @@ def notifier(cfg: dict) -> dict:
     return h
 
 
-def test_caddyfile_example(tmp_path: Path) -> None:
-    """`caddy-py adapt --config Caddyfile.example` prints what the Go module would produce."""
-    shutil.copy(ROOT / "Caddyfile.example", tmp_path / "Caddyfile")
-    out = caddy_py_adapt_inprocess(tmp_path)
+EXAMPLE_HANDLER = {
+    "chan_size": 16,
+    "channel_category": [{"category": "clock", "match": "time"}, {"category": "other", "match": ".*"}],
+    "handler": "websocket_notifier",
+    "headers": {"request": {"add": {"X-Notifier": ["caddy-py"]}}},
+    "keep_alive": 30 * S,
+    "max_event_buffer_size": 1024,
+    "max_message_size": 256000,
+    "metadata": {"remote_host": "{http.request.remote.host}", "ua": "{http.request.header.user-agent}"},
+    "ping_interval": 50 * S,
+    "ping_type": "text",
+    "pong_wait": 60 * S,
+    "recover_wait": 5 * S,
+    "shorty_reset_count": 1000,
+    "subscribe_retries": 3,
+    "subscribe_try_interval": 2 * S,
+    "upstream": "ws://localhost:6081/ws",
+    "write_wait": 10 * S,
+}
+
+
+def test_caddyfile_example() -> None:
+    """`caddy-py adapt --config Caddyfile.example` (the real command, from the repo root) prints
+    the JSON the Go module would produce."""
+    out = caddy_py_adapt(ROOT, "Caddyfile.example")
     assert out.code == 0, out.error
-    cfg = json.loads(out.stdout)
-    (route,) = cfg["apps"]["http"]["servers"]["srv0"]["routes"]
-    assert route["match"] == [{"path": ["/ws"]}]
-    (handler,) = route["handle"]
-    assert handler == {
-        "chan_size": 16,
-        "channel_category": [{"category": "clock", "match": "time"}, {"category": "other", "match": ".*"}],
-        "handler": "websocket_notifier",
-        "headers": {"request": {"add": {"X-Notifier": ["caddy-py"]}}},
-        "keep_alive": 30 * S,
-        "max_event_buffer_size": 1024,
-        "max_message_size": 256000,
-        "metadata": {"remote_host": "{http.request.remote.host}", "ua": "{http.request.header.user-agent}"},
-        "ping_interval": 50 * S,
-        "ping_type": "text",
-        "pong_wait": 60 * S,
-        "recover_wait": 5 * S,
-        "shorty_reset_count": 1000,
-        "subscribe_retries": 3,
-        "subscribe_try_interval": 2 * S,
-        "upstream": "ws://localhost:6081/ws",
-        "write_wait": 10 * S,
+    assert json.loads(out.stdout) == {
+        "logging": {"logs": {
+            "default": {"exclude": ["http.handlers.websocket_notifier"]},
+            "notifier": {"level": "DEBUG", "include": ["http.handlers.websocket_notifier"]},
+        }},
+        "apps": {"http": {
+            "servers": {"srv0": {
+                "listen": [":6080"],
+                "routes": [{"match": [{"path": ["/ws"]}], "handle": [EXAMPLE_HANDLER]}],
+            }},
+            "metrics": {},
+        }},
     }
     # printed as Go prints a handler module: keys sorted at every depth
-    text = out.stdout
-    assert text.index('"chan_size"') < text.index('"handler": "websocket_notifier"') < text.index('"write_wait"')
+    handle = out.stdout[out.stdout.index('"handle": ['):]
+    keys = [line.split('"')[1] for line in handle.splitlines() if line.startswith("\t" * 9 + '"')]
+    assert keys == sorted(EXAMPLE_HANDLER)
 
 
 def test_minimal_omits_empty_fields(tmp_path: Path) -> None:
