@@ -58,8 +58,8 @@ async def test_templates_match_caddy(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/p/a%20b?q=1", headers={"X-A": "hey", "Cookie": "c=cv; d=2"}), Req("POST", "/x"),
             Req("GET", "/files/index.html"), Req("GET", "/files/data.bin"),
             Req("GET", "/files/plain.txt"), Req("GET", "/json"), Req("GET", "/broken"), Req("GET", "/status"),
-            Req("GET", "/delims"),
-        ], ("X-T", "Content-Type", "Etag", "Last-Modified", "Accept-Ranges"))
+            Req("GET", "/delims"), Req("HEAD", "/files/index.html"), Req("HEAD", "/x"),
+        ], ("X-T", "Content-Type", "Etag", "Last-Modified", "Accept-Ranges", "Content-Length"))
 
 
 @pytest.mark.parametrize("src, data, want", [

@@ -133,7 +133,7 @@ class Templates:
         raw = req.raw
         inner = getattr(raw, "_payload_writer", None)
         writer = None
-        if inner is not None and req.method != "HEAD":
+        if inner is not None:
             writer = _CaptureWriter(inner, self._wants, lambda b, h: self._render(req, b, h))
             raw._payload_writer = writer  # type: ignore[attr-defined]
         try:
