@@ -176,3 +176,19 @@ def test_errors(tmp_path: Path, body: str, message: str) -> None:
 ])
 def test_effective_values_accepted(tmp_path: Path, lines: str) -> None:
     adapt(tmp_path, site(f"\twebsocket_notifier ws://b {{\n{lines}\t}}\n"))
+
+
+def test_runtime_reads_adapted_json(tmp_path: Path) -> None:
+    """The notifier runtime's config reader understands every key the parser writes."""
+    from caddy_py.modules.websocket_notifier.settings import parse
+
+    cfg = parse(notifier(adapt(tmp_path, (ROOT / "Caddyfile.example").read_text())))
+    assert cfg.upstream == "ws://localhost:6081/ws"
+    s = cfg.session
+    assert (s.write_wait, s.pong_wait, s.ping_interval) == (10.0, 60.0, 50.0)
+    assert (s.max_message_size, s.chan_size, s.shorty_reset_count, s.ping_text) == (256000, 16, 1000, True)
+    assert cfg.link.recovery_wait == 5.0 and cfg.link.headers.getall("X-Notifier") == ["caddy-py"]
+    assert cfg.hub.keep_alive == 30.0 and cfg.hub.max_event_buffer_size == 1024
+    assert (cfg.hub.subscribe_retries, cfg.hub.subscribe_try_interval) == (3, 2.0)
+    assert cfg.hub.channel_category == [("time", "clock"), (".*", "other")]
+    assert cfg.metadata == {"remote_host": "{http.request.remote.host}", "ua": "{http.request.header.user-agent}"}
