@@ -1,0 +1,84 @@
+"""Adapt time for Caddyfiles of 100, 1,000 and 5,000 sites: caddy-py against `caddy adapt`.
+
+Each site has a handful of typical directives (matchers, reverse_proxy, header, encode,
+file_server), so the 5,000-site file is ~40,000 lines. Both tools are timed as whole commands
+(process start included, best of N), and caddy-py's adapter also in-process (no start-up).
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import BENCH, caddy_binary, caddy_py_command, plot_bars, save, timed_run  # noqa: E402
+
+SIZES = [100, 1000, 5000]
+REPEAT = 3
+
+
+def site(i: int) -> str:
+    return (
+        f"site{i}.example.com, www.site{i}.example.com {{\n"
+        f"\t@api path /api/* /v{i % 7}/*\n"
+        f"\treverse_proxy @api 127.0.0.1:{9000 + i % 100} {{\n"
+        f"\t\tlb_policy round_robin\n"
+        f"\t\theader_up X-Site {i}\n"
+        f"\t}}\n"
+        f"\theader X-Frame-Options DENY\n"
+        f"\tencode gzip zstd\n"
+        f"\troot * /srv/site{i}\n"
+        f"\tfile_server\n"
+        f"}}\n"
+    )
+
+
+def caddyfile(n: int) -> str:
+    return "{\n\tadmin off\n}\n\n" + "\n".join(site(i) for i in range(n))
+
+
+def best(cmd: list[str]) -> float:
+    return min(timed_run(cmd) for _ in range(REPEAT))
+
+
+def in_process(path: Path) -> float:
+    from caddy_py.httpcaddyfile.adapter import adapt
+
+    data = path.read_bytes()
+    times = []
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        adapt(data, str(path))
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> dict:
+    caddy = caddy_binary()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in SIZES:
+            path = Path(tmp) / f"Caddyfile.{n}"
+            path.write_text(caddyfile(n))
+            lines = path.read_text().count("\n")
+            rows.append({
+                "sites": n,
+                "lines": lines,
+                "caddy_s": best([caddy, "adapt", "--config", str(path), "--adapter", "caddyfile"]),
+                "caddy_py_s": best([*caddy_py_command(), "adapt", "--config", str(path), "--adapter", "caddyfile"]),
+                "caddy_py_in_process_s": in_process(path),
+            })
+    results = {"benchmark": "adapt", "repeat": REPEAT, "rows": rows}
+    save("adapt", results)
+    plot_bars(BENCH / "adapt" / "adapt.png", "Caddyfile adapt time (lower is better)",
+              [f"{r['sites']} sites" for r in rows],
+              {"caddy": [r["caddy_s"] for r in rows], "caddy-py (CLI)": [r["caddy_py_s"] for r in rows],
+               "caddy-py (in-process)": [r["caddy_py_in_process_s"] for r in rows]}, "seconds")
+    return results
+
+
+if __name__ == "__main__":
+    for r in main()["rows"]:
+        sys.stdout.write(f"{r['sites']:>5} sites {r['lines']:>6} lines  caddy {r['caddy_s']:.3f}s  "
+                         f"caddy-py {r['caddy_py_s']:.3f}s (in-process {r['caddy_py_in_process_s']:.3f}s)\n")
