@@ -63,6 +63,7 @@ REQS = [
     ("POST", "/post", {"Content-Type": "text/plain"}, b"abc"),
     ("GET", "/auth", {"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()}, b""),
     ("GET", "/auth", {}, b""),
+    ("HEAD", "/p", {}, b""),
 ]
 AUTH_ROUTE = {"match": [{"path": ["/auth"]}], "terminal": True, "handle": [
     {"handler": "authentication", "providers": {"http_basic": {"accounts": [
@@ -88,7 +89,7 @@ async def test_access_log_entries_match_caddy(caddy_bin, caddy_env, tmp_path):
             await _requests_then_barrier(port, REQS)
         want = _entries(tmp_path / f"access-{pair.ports['caddy']}.log")
         got = _entries(tmp_path / f"access-{pair.ports['py']}.log")
-    assert len(want) == len(got) == 4
+    assert len(want) == len(got) == 5
     for w, g in zip(want, got):
         assert list(g) == list(w)  # same keys in the same order
         assert _comparable(g) == _comparable(w)
