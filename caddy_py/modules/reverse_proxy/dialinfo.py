@@ -12,6 +12,12 @@ class DialInfo:
     address: str  # host:port, or the socket path for unix
 
     @property
+    def connect_host(self) -> str:
+        """The host to connect to: a fully qualified name's trailing dot (SRV targets) is
+        dropped, since the system resolver may not look such names up in /etc/hosts."""
+        return self.host.rstrip(".") or self.host
+
+    @property
     def unix_path(self) -> str:
         return self.address if self.network.startswith("unix") else ""
 

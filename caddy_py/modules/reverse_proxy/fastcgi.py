@@ -172,7 +172,7 @@ class FastCGITransport:
                 if di.unix_path:
                     reader, writer = await asyncio.open_unix_connection(di.unix_path)
                 else:
-                    reader, writer = await asyncio.open_connection(di.host, int(di.port))
+                    reader, writer = await asyncio.open_connection(di.connect_host, int(di.port))
         except (OSError, asyncio.TimeoutError) as e:
             raise classify(e, connecting=True, address=di.address) from e
         payload = (record(BEGIN_REQUEST, struct.pack("!HB5x", RESPONDER, 0))

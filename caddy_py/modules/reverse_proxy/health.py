@@ -95,7 +95,7 @@ class ActiveHealthChecker:
         target = self.upstream_override or up.dial
         di = parse_dial(target)
         port = str(self.port) if self.port else di.port
-        host = f"[{di.host}]" if ":" in di.host else di.host
+        host = f"[{di.host}]" if ":" in di.host else di.connect_host
         return f"{self.transport.scheme}://{host}:{port}{self.uri or '/'}", di.unix_path
 
     async def _check(self, up: Upstream) -> None:

@@ -114,7 +114,7 @@ class HTTPTransport:
         scheme = self.scheme
         if di.unix_path:
             return f"{scheme}://localhost{target}"
-        host = f"[{di.host}]" if ":" in di.host else di.host
+        host = f"[{di.host}]" if ":" in di.host else di.connect_host
         default = (scheme == "http" and di.port == "80") or (scheme == "https" and di.port == "443")
         return f"{scheme}://{host}{'' if default else ':' + di.port}{target}"
 
@@ -159,7 +159,7 @@ class HTTPTransport:
         _go_user_agent(hdrs)
         hdrs.popall("Content-Length", None)
         try:
-            reader, writer = await open_raw(di.host, int(di.port or 0), di.unix_path, t.ssl,
+            reader, writer = await open_raw(di.connect_host, int(di.port or 0), di.unix_path, t.ssl,
                                             t.server_name, t.dial_timeout)
         except (OSError, asyncio.TimeoutError) as e:
             raise classify(e, connecting=True, address=di.address) from e
