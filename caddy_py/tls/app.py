@@ -16,6 +16,7 @@ from caddy_py.tls.certs import Certificate, CertIndex, normalized_name
 from caddy_py.tls.challenges import ACME_TLS_ALPN, TLSALPN_CERTS
 from caddy_py.tls.clienthello import ClientHello
 from caddy_py.tls.handshake import TLSAcceptor
+from caddy_py.tls.ondemand import NO_PERMISSION, Permission
 from caddy_py.tls.policies import ConnectionPolicy
 from caddy_py.tls.storage import FileStorage
 
@@ -69,6 +70,12 @@ class TLSApp:
         pki = (ctx.config.get("apps") or {}).get("pki") or {}
         self.manager = Manager(self.storage, policies, pki)
         self.renew_interval = duration_seconds(auto.get("renew_interval"), 600.0) or 600.0
+        self.permission = Permission(auto.get("on_demand"))
+        for p in policies:
+            internal_only = bool(p.issuers) and all(i.get("module") == "internal" for i in p.issuers)
+            wildcard_or_default = not p.subjects or any(s.startswith("*") for s in p.subjects)
+            if p.on_demand and wildcard_or_default and not internal_only and not self.permission.configured:
+                raise ConfigError(NO_PERMISSION)
         self.manager.manage({n: False for n in c.get("automate") or []})
 
     # -- used by the http app (automatic HTTPS) ------------------------------------------------
@@ -139,6 +146,10 @@ class TLSApp:
         if self.manager is None:
             return cert
         target = name or normalized_name(local_ip)
+        if cert is None and name and target not in self.manager.names:
+            p = self.manager.policy_for(target)
+            if p is not None and p.on_demand and await self.permission.allowed(target):
+                self.manager.manage({target: True})
         if target in self.manager.names and (cert is None or (cert.managed and cert.needs_renewal())):
             task = self.manager.ensure(target)
             if task is not None and cert is None:

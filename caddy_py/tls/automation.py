@@ -85,8 +85,8 @@ class Manager:
     def start_all(self) -> None:
         """Set up the local CAs now (as Caddy's pki app does at provisioning: the root is in
         storage once the config runs), then obtain in the background."""
-        for n in self.names:
-            issuer = self.issuer_for(n)
+        issuers = [i for p in self.policies for i in p.issuers] + [self.issuer_for(n) for n in self.names]
+        for issuer in issuers:
             if issuer.get("module") == "internal":
                 self.ca_for(issuer)
         for n in self.names:
