@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -152,6 +153,23 @@ CASES: dict[str, str] = {
     'matcher_token_path_brace': ':8080 {\n\trespond /{x} hi\n}\n',
     "escapes": ':8080 {\n\trespond "<a href=\'x\'>&amp;</a> \\u2028"\n}\n',
 }
+
+
+
+def _many_routes(n: int, seed: int, directive: str = "vars") -> str:
+    """n routes of one directive with mixed matchers: Go's SliceStable (insertion-sorted blocks
+    of 20, then SymMerge) with the inconsistent `vars` comparator decides their order."""
+    rnd = random.Random(seed)
+    lines = []
+    for i in range(n):
+        m = rnd.choice(["", "", "/a", "/a*", "/abc", "/b/*", "@m", "/abcd*"])
+        lines.append(f"\t{directive} {m + ' ' if m else ''}v{i} {i}" if directive == "vars"
+                     else f"\t{directive} {m + ' ' if m else ''}r{i}")
+    return ":8080 {\n\t@m path /m\n" + "\n".join(lines) + "\n\trespond x\n}\n"
+
+
+CASES.update({f"vars_sort_{n}_{seed}": _many_routes(n, seed) for n in (21, 40, 45, 67, 130) for seed in (1, 2)})
+CASES.update({f"respond_sort_{n}": _many_routes(n, 9, "respond") for n in (45, 90)})
 
 # Site key forms: each becomes `KEY {\n\trespond x\n}`.
 SITE_KEYS = ["ÉXAMPLE.com", "İSTANBUL.com", "ΣΑΣ.gr", "xn--bcher-kva.example", "[fe80::1%eth0]:8080",
