@@ -5,6 +5,10 @@ The server core calls, once per request after the response is finished:
     server_logs = ServerLogs.from_json(server_cfg.get("logs"))     # once, at provision; None = off
     log_access(server_logs, req, resp, duration_seconds, size=body_bytes_sent, bytes_read=n)
 
+and, for a HandlerError that reached the server (after `errors.routes` ran, if any):
+
+    log_error(server_logs, req, err, duration_seconds, handled=error_routes_succeeded)
+
 `req` is our `caddy_py.http.request.Request` (the entry describes the *original* request from
 `req.raw`, plus `client_ip` from `req.vars["client_ip"]` (else the peer) and `user_id` from the
 `{http.auth.user.id}` placeholder); `resp` is the aiohttp response (for status and headers).
@@ -28,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.http.request import Request
 
 ACCESS_LOGGER = "http.log.access"
+ERROR_LOGGER = "http.log.error"
 _SECRET_HEADERS = {"cookie", "set-cookie", "authorization", "proxy-authorization"}
 _SKIP_BODY_RESP = frozenset({"date", "content-length"})
 _SKIP_STREAM_RESP = frozenset({"date"})
@@ -136,10 +141,10 @@ class ServerLogs:
                 return hit
         return [self.default_logger_name]
 
-    def logger_names_for(self, req: "Request") -> list[str]:
+    def logger_names_for(self, req: "Request", base: str = ACCESS_LOGGER) -> list[str]:
         override = req.vars.get("access_logger_names")
         names = override if isinstance(override, list) else self.logger_hosts(req.raw.host or "")
-        return [ACCESS_LOGGER + "." + n if n else ACCESS_LOGGER for n in names]
+        return [base + "." + n if n else base for n in names]
 
 
 def request_fields(req: "Request", log_credentials: bool) -> dict[str, Any]:
@@ -270,6 +275,33 @@ def log_access(server_logs: ServerLogs | None, req: "Request", resp: "web.Stream
     if extra:
         fields.update(extra)
     msg = "NOP" if req.vars.get("unhandled") is True else "handled request"
+    now = time.time()
+    for name in names:
+        app.emit(name, level, now, msg, fields)
+
+
+def log_error(server_logs: ServerLogs | None, req: "Request", err: Any, duration: float, *,
+              handled: bool = False) -> None:
+    """Caddy's error log entry for a request that ended in a handler error: DEBUG when the error
+    routes answered it, else ERROR for 5xx and DEBUG below; on `http.log.error` (plus the host's
+    logger names when the server has `logs`), with the original request and the error's fields."""
+    from caddy_py.logging import current
+
+    status = int(getattr(err, "status", 500) or 500)
+    level = logging.DEBUG if handled or status < 500 else logging.ERROR
+    app = current()
+    names = server_logs.logger_names_for(req, ERROR_LOGGER) if server_logs is not None else [ERROR_LOGGER]
+    names = [n for n in names if app.enabled(n, level)]
+    if not names:
+        return
+    creds = server_logs.log_credentials if server_logs is not None else False
+    fields: dict[str, Any] = {"request": request_fields(req, creds), "duration": Duration(duration)}
+    if hasattr(err, "status"):
+        fields.update(status=status, err_id=getattr(err, "err_id", ""), err_trace=getattr(err, "trace", ""))
+        msg = getattr(err, "message", "") or str(err)
+    else:
+        fields["error"] = str(err)
+        msg = str(err)
     now = time.time()
     for name in names:
         app.emit(name, level, now, msg, fields)

@@ -312,3 +312,50 @@ def test_file_writer_rolls_and_keeps_backups(tmp_path):
     assert path.stat().st_size <= 1024 * 1024
     last = json.loads(path.read_text().splitlines()[-1])
     assert (last["logger"], last["i"]) == ("roll.test", 799)
+
+
+async def test_error_entries_have_caddys_shape(caddy_bin, caddy_env, tmp_path):
+    """`log_error` (for the server core) writes what caddy writes for a 5xx handler error."""
+    from aiohttp import web
+
+    from caddy_py.http.handler import HandlerError
+    from caddy_py.http.request import Request
+    from caddy_py.logs.access import ServerLogs, log_error
+    from caddy_py.replacer import Replacer
+
+    def logs_cfg(path: Path) -> dict[str, Any]:
+        return {"logs": {"default": {"writer": {"output": "discard"}},
+                         "errs": {"writer": {"output": "file", "filename": str(path)}, "include": ["http.log.error"]}}}
+
+    want_file = tmp_path / "caddy-errors.log"
+
+    def make(port: int) -> dict[str, Any]:
+        cfg = _config(port, want_file, {"default_logger_name": "log0"},
+                      [{"handle": [{"handler": "error", "status_code": 502, "error": "boom"}]}])
+        cfg["logging"] = logs_cfg(want_file)
+        return cfg
+
+    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+        await _requests_then_barrier(pair.ports["caddy"], [("GET", "/e?x=1", {"X-A": "1"}, b"")])
+    want = [json.loads(line) for line in want_file.read_text().splitlines() if '"/barrier"' not in line]
+
+    got_file = tmp_path / "py-errors.log"
+    caddy_logging.apply(logs_cfg(got_file))
+    server_logs = ServerLogs.from_json({"default_logger_name": "log0"})
+
+    async def handler(raw: web.Request) -> web.Response:
+        if raw.path != "/barrier":
+            log_error(server_logs, Request(raw, Replacer()), HandlerError(502, "boom", err_id="id", trace="t"), 0.001)
+        return web.Response(status=502)
+
+    runner, port = await start_upstream(handler)
+    try:
+        await _requests_then_barrier(port, [("GET", "/e?x=1", {"X-A": "1"}, b"")])
+    finally:
+        await runner.cleanup()
+    got = [json.loads(line) for line in got_file.read_text().splitlines()]
+    assert len(got) == len(want) == 1
+    assert list(got[0]) == list(want[0])
+    for e in (got[0], want[0]):
+        e["err_id"] = e["err_trace"] = None
+    assert _comparable(got[0]) == _comparable(want[0])
