@@ -7,6 +7,7 @@ stable when upstreams come and go; the hash function itself differs (blake2b, no
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import hmac
 import itertools
 import random
@@ -69,11 +70,13 @@ def _client_ip(req: "Request") -> str:
 
 
 def _strip_port(addr: str) -> str:
+    """The IP of "ip:port", "[v6]:port", a bare IP, or an unbracketed "v6:port"."""
     if addr.startswith("["):
         return addr[1:addr.find("]")] if "]" in addr else addr
-    if addr.count(":") == 1:
-        return addr.rsplit(":", 1)[0]
-    return addr
+    try:
+        return str(ipaddress.ip_address(addr))
+    except ValueError:
+        return addr.rsplit(":", 1)[0] if ":" in addr else addr
 
 
 class _Policy:
