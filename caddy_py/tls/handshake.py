@@ -125,6 +125,7 @@ class TLSAcceptor(asyncio.Protocol):
         if not self.server_tls.after_handshake(policy, tls_tr):
             tls_tr.abort()
             return
+        tls_tr.caddy_server_name = hello.server_name  # {http.request.tls.server_name}
         app = self.app_factory()
         placeholder = tls_tr.get_protocol()
         tls_tr.set_protocol(app)

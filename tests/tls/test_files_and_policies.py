@@ -163,3 +163,22 @@ async def test_request_scheme_is_https(runtime, test_ca: ScratchCA) -> None:
     rt = await runtime(config([{}], load_files(a), routes=routes))
     _, body, _ = await https_get(ports(rt)[0], "a.example", client_context(test_ca.pem_path))
     assert body == "https"
+
+
+async def test_tls_placeholders_with_client_certificate(runtime, test_ca: ScratchCA) -> None:
+    server = test_ca.issue(["m.example"], "srv")
+    client = test_ca.issue(["client.example"], "client", client=True, org="Org")
+    body = ("{http.request.tls.version}|{http.request.tls.server_name}|{http.request.tls.proto}|"
+            "{http.request.tls.client.subject}|{http.request.tls.client.san.dns_names.0}|"
+            "{http.request.tls.client.issuer}")
+    routes = [{"handle": [{"handler": "static_response", "body": body}]}]
+    pols = [{"client_authentication": {"trusted_ca_certs_pem_files": [str(test_ca.pem_path)],
+                                       "mode": "verify_if_given"}}]
+    rt = await runtime(config(pols, load_files(server), routes=routes))
+    port = ports(rt)[0]
+    ctx = client_context(test_ca.pem_path, cert=client)
+    ctx.set_alpn_protocols(["h2", "http/1.1"])  # h2 is not offered back: aiohttp speaks HTTP/1.1
+    _, got, _ = await https_get(port, "m.example", ctx)
+    assert got == "tls1.3|m.example|http/1.1|O=Org,CN=client.example|client.example|CN=Test CA"
+    _, got, _ = await https_get(port, "m.example", client_context(test_ca.pem_path))
+    assert got == "tls1.3|m.example||||"
