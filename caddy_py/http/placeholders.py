@@ -84,7 +84,9 @@ def http_value(req: Any, key: str) -> tuple[Any, bool]:
                         return morsel.value, True
             return None, False
         if k.startswith("tls."):
-            return None, False  # no TLS termination in caddy-py
+            from caddy_py.tls.placeholders import tls_value
+
+            return tls_value(req.raw.transport, k[4:])
         v = _REQUEST.get(k)
         if v is not None:
             return v(req), True
