@@ -30,6 +30,9 @@ def _routes(up: int) -> list[dict]:
         {"match": [{"path": ["/proxy"]}], "handle": [limit, {"handler": "reverse_proxy",
                                                              "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]},
         {"match": [{"path": ["/noread"]}], "handle": [limit, respond("fine")]},
+        {"match": [{"path": ["/set"]}], "handle": [
+            {"handler": "request_body", "set": "new body for {http.request.method}"},
+            {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]},
     ]
 
 
@@ -48,4 +51,5 @@ async def test_request_body_matches_caddy(caddy_bin, caddy_env, tmp_path, upstre
         await assert_same(pair, [
             Req("POST", "/proxy", body=b"0123456789"), Req("POST", "/proxy", body=b"0123456789A"),
             Req("POST", "/noread", body=b"z" * 5000), Req("GET", "/proxy"),
+            Req("POST", "/set", body=b"old"), Req("PUT", "/set"),
         ])
