@@ -14,7 +14,7 @@ def http_date(ts: float) -> str:
     return format_datetime(datetime.fromtimestamp(int(ts), timezone.utc), usegmt=True)
 
 
-def _parse_date(value: str) -> float | None:
+def parse_http_date(value: str) -> float | None:
     try:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
@@ -64,7 +64,7 @@ def check_preconditions(method: str, req: CIMultiDict[str], etag: str, mtime: fl
         if not any(t == "*" or _strong_eq(t, etag) for t in tags):
             return Outcome(412)
     elif (ius := req.get("If-Unmodified-Since")) and mtime is not None:
-        t = _parse_date(ius)
+        t = parse_http_date(ius)
         if t is not None and int(mtime) > t:
             return Outcome(412)
     inm = req.get("If-None-Match")
@@ -72,7 +72,7 @@ def check_preconditions(method: str, req: CIMultiDict[str], etag: str, mtime: fl
         if any(t == "*" or _weak_eq(t, etag) for t in _etags(inm)):
             return Outcome(304 if method in ("GET", "HEAD") else 412)
     elif method in ("GET", "HEAD") and (ims := req.get("If-Modified-Since")) and mtime is not None:
-        t = _parse_date(ims)
+        t = parse_http_date(ims)
         if t is not None and int(mtime) <= t:
             return Outcome(304)
     use_range = True
@@ -80,7 +80,7 @@ def check_preconditions(method: str, req: CIMultiDict[str], etag: str, mtime: fl
         if ir.startswith('"') or ir.startswith("W/"):
             use_range = _strong_eq(ir, etag)
         else:
-            t = _parse_date(ir)
+            t = parse_http_date(ir)
             use_range = t is not None and mtime is not None and int(mtime) == t
     return Outcome(0, use_range)
 

@@ -7,7 +7,6 @@ themselves can never climb above the root.
 """
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from typing import Any
@@ -21,11 +20,9 @@ from caddy_py.http.request import Request
 from caddy_py.modules.encode.handler import accepted_encodings
 
 from . import browse
-from .conditional import RangeError, check_preconditions, http_date, parse_ranges
-from .paths import absolute_hide_list, content_type, file_hidden, sanitized_join
+from .conditional import RangeError, check_preconditions, http_date, parse_http_date, parse_ranges
+from .paths import absolute_hide_list, clean_url_path, content_type, file_hidden, sanitized_join
 from .responses import redirect, write_multipart, write_range, write_whole
-
-log = logging.getLogger("http.handlers.file_server")
 
 SUFFIXES = {"br": ".br", "gzip": ".gz", "zstd": ".zst"}
 
@@ -233,7 +230,7 @@ class FileServer:
             if not orig.endswith("/"):
                 return redirect(req, orig + "/")
         try:
-            listing = browse.load(dirname, root, _clean_escaped(req.path), hide,
+            listing = browse.load(dirname, root, clean_url_path(req.path), hide,
                                   int(self.browse.get("file_limit") or 10000) if self.browse else 10000)
         except PermissionError as e:
             raise HandlerError(403, str(e)) from None
@@ -244,9 +241,7 @@ class FileServer:
         hdrs = [("Vary", "Accept, Accept-Encoding")]
         ims = req.headers.get("If-Modified-Since")
         if ims:
-            from .conditional import _parse_date
-
-            t = _parse_date(ims)
+            t = parse_http_date(ims)
             if t is not None and int(listing.last_modified) <= t:
                 return await write_whole(req, 304, hdrs, b"", no_type=True)
         sort, order = self._sort_params(req, hdrs)
@@ -322,13 +317,6 @@ def _base(p: str) -> str:
     if not p:
         return "/"
     return p.rsplit("/", 1)[-1]
-
-
-def _clean_escaped(p: str) -> str:
-    from .paths import clean_url_path
-
-    cleaned = clean_url_path(p)
-    return cleaned
 
 
 def _etag_from_file(path: str, exts: list[str]) -> str:
