@@ -159,41 +159,7 @@ class EncoderConfig:
 
 
 _FAST = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, default=str)
-_PLAIN = (str, int, type(None))
-
-
-def _plain(v: Any) -> bool:
-    """No floats or durations inside: the C JSON encoder prints it exactly as zap would."""
-    if isinstance(v, dict):
-        return all(isinstance(x, _PLAIN) or (type(x) in (dict, list) and _plain(x)) for x in v.values())
-    return all(isinstance(x, _PLAIN) or (type(x) in (dict, list) and _plain(x)) for x in v)
-
-
-def _json_value(v: Any, cfg: EncoderConfig) -> str:
-    if type(v) in (dict, list) and _plain(v):
-        return _FAST.encode(v)
-    if isinstance(v, Duration):
-        v = cfg.duration(v)
-    if v is None:
-        return "null"
-    if v is True:
-        return "true"
-    if v is False:
-        return "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return go_float(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, dict):
-        return "{" + ",".join(json.dumps(str(k), ensure_ascii=False) + ":" + _json_value(x, cfg)
-                              for k, x in v.items()) + "}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ",".join(_json_value(x, cfg) for x in v) + "]"
-    return json.dumps(str(v), ensure_ascii=False)
-
-
+_SPACED = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False, default=str)
 class JSONEncoder:
     """One JSON object per line, keys in zap's order: level, ts, logger, msg, then fields.
 
@@ -206,31 +172,34 @@ class JSONEncoder:
 
     def encode(self, level: str, ts: float, name: str, msg: str, fields: dict[str, Any]) -> str:
         c = self.cfg
-        entry: dict[str, Any] = {}
-        numbers: list[str] = []
-
-        def put(key: str, v: Any) -> None:
-            if isinstance(v, Duration):
-                v = c.duration(v)
-            if isinstance(v, float):
-                numbers.append(go_float(v))
-                v = f"{_MARK}{len(numbers) - 1}{_MARK}"
-            entry[key] = v
-
+        head: list[tuple[str, Any]] = []
         if c.level_key:
-            put(c.level_key, c.level(level))
+            head.append((c.level_key, c.level(level)))
         if c.time_key:
-            put(c.time_key, c.time(ts))
+            head.append((c.time_key, c.time(ts)))
         if name and c.name_key:
-            put(c.name_key, name)
+            head.append((c.name_key, name))
         if c.message_key:
-            put(c.message_key, msg)
-        for k, v in fields.items():
-            put(k, v)
-        text = _FAST.encode(entry)
-        for i, num in enumerate(numbers):
-            text = text.replace(f'"{_MARK_JSON}{i}{_MARK_JSON}"', num, 1)
-        return text + c.line_ending
+            head.append((c.message_key, msg))
+        return encode_object(head + list(fields.items()), c, _FAST) + c.line_ending
+
+
+def encode_object(items: list[tuple[str, Any]], c: EncoderConfig, enc: json.JSONEncoder) -> str:
+    """A JSON object by the C encoder; top-level floats go in as markers swapped afterwards for
+    Go's number formatting."""
+    entry: dict[str, Any] = {}
+    numbers: list[str] = []
+    for key, v in items:
+        if isinstance(v, Duration):
+            v = c.duration(v)
+        if isinstance(v, float):
+            numbers.append(go_float(v))
+            v = f"{_MARK}{len(numbers) - 1}{_MARK}"
+        entry[key] = v
+    text = enc.encode(entry)
+    for i, num in enumerate(numbers):
+        text = text.replace(f'"{_MARK_JSON}{i}{_MARK_JSON}"', num, 1)
+    return text
 
 
 _MARK = "\x00\x01"
@@ -248,16 +217,15 @@ class ConsoleEncoder:
         cols: list[str] = []
         if c.time_key:
             t = c.time(ts)
-            cols.append(t if isinstance(t, str) else _json_value(t, c))
+            cols.append(t if isinstance(t, str) else go_float(t) if isinstance(t, float) else str(t))
         if c.level_key:
             cols.append(c.level(level))
         if name and c.name_key:
             cols.append(name)
         if c.message_key:
             cols.append(msg)
-        if fields:
-            cols.append("{" + ",".join(json.dumps(k, ensure_ascii=False) + ":" + _json_value(v, c)
-                                       for k, v in fields.items()) + "}")
+        if fields:  # zap's console encoder spaces its JSON: `{"a": 1, "b": [2, 3]}`
+            cols.append(encode_object(list(fields.items()), c, _SPACED))
         return "\t".join(cols) + c.line_ending
 
 

@@ -296,7 +296,8 @@ def test_encoders_use_zap_layouts():
                                                      "s": "x\x00\x010\x00\x01y"}) == \
         '{"level":"info","ts":2,"msg":"m","a":0.0000001,"b":2,"n":{"f":1.5},"o":"named","s":"x\\u0000\\u00010\\u0000\\u0001y"}\n'
     console = ConsoleEncoder({"level_format": "upper"})
-    assert console.encode("error", ts, "tls", "bad", {"k": 1}) == "2023/11/14 22:13:20.500\tERROR\ttls\tbad\t{\"k\":1}\n"
+    assert console.encode("error", ts, "tls", "bad", {"k": 1, "l": [1, 2]}) == \
+        "2023/11/14 22:13:20.500\tERROR\ttls\tbad\t{\"k\": 1, \"l\": [1, 2]}\n"
     assert go_duration_string(0.0015) == "1.5ms" and go_duration_string(125.5) == "2m5.5s"
 
 
@@ -359,3 +360,30 @@ async def test_error_entries_have_caddys_shape(caddy_bin, caddy_env, tmp_path):
     for e in (got[0], want[0]):
         e["err_id"] = e["err_trace"] = None
     assert _comparable(got[0]) == _comparable(want[0])
+
+
+async def test_console_lines_match_caddy(caddy_bin, caddy_env, tmp_path):
+    import re
+
+    def make(port: int) -> dict[str, Any]:
+        f = tmp_path / f"console-{port}.log"
+        logs = {"default": {"writer": {"output": "discard"}},
+                "c": {"writer": {"output": "file", "filename": str(f)}, "encoder": {"format": "console"},
+                      "include": ["http.log.access"]}}
+        return _config(port, f, {}, None, logs)
+
+    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+        for port in pair.ports.values():
+            await _requests_then_barrier(port, [("GET", "/c?x=1", {"X-A": "1"}, b"")])
+        lines = {name: (tmp_path / f"console-{port}.log").read_text().splitlines()[0]
+                 for name, port in pair.ports.items()}
+
+    def norm(line: str) -> list[str]:
+        cols = line.split("\t")
+        assert re.fullmatch(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d{3}", cols[0])
+        fields = re.sub(r'"(remote_port|duration)": [^,]+', r'"\1": X', cols[4])
+        fields = re.sub(r'"host": "127\.0\.0\.1:\d+"', '"host": H', fields)
+        return cols[1:4] + [json.dumps(json.loads(fields.replace(": X", ": 0").replace(": H", ': ""')),
+                                       sort_keys=True), fields.count(", "), fields.count(": ")]
+
+    assert norm(lines["py"]) == norm(lines["caddy"])
