@@ -198,10 +198,17 @@ class LoggingApp:
         return ""
 
 
+# Python libraries' own chatter (asyncio's selector choice, aiohttp internals) has no place in
+# Caddy's logs below WARNING
+_FOREIGN = frozenset({"asyncio", "aiohttp", "concurrent", "urllib3", "charset_normalizer", "multipart"})
+
+
 class _RootHandler(logging.Handler):
     """Routes every Python log record into the current LoggingApp."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno < logging.WARNING and record.name.partition(".")[0] in _FOREIGN:
+            return
         try:
             fields = getattr(record, "caddy_fields", None)
             fields = dict(fields) if fields else {}

@@ -387,3 +387,23 @@ async def test_console_lines_match_caddy(caddy_bin, caddy_env, tmp_path):
                                        sort_keys=True), fields.count(", "), fields.count(": ")]
 
     assert norm(lines["py"]) == norm(lines["caddy"])
+
+
+def test_python_records_route_by_caddy_names(tmp_path):
+    """Ordinary `logging` calls reach the configured logs; foreign libraries' debug chatter does not."""
+    path = tmp_path / "debug.log"
+    caddy_logging.install()
+    caddy_logging.apply({"logs": {"default": {"writer": {"output": "discard"}},
+                                  "d": {"level": "DEBUG", "writer": {"output": "file", "filename": str(path)},
+                                        "exclude": ["http.log.access"]}}})
+    logging.getLogger("asyncio").debug("Using selector: EpollSelector")
+    logging.getLogger("http.handlers.test").debug("step %s", 1, extra={"caddy_fields": {"k": "v"}})
+    logging.getLogger("http.log.access.x").info("excluded")
+    try:
+        raise ValueError("bad thing")
+    except ValueError:
+        logging.getLogger("caddy").exception("failed")
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(e["level"], e.get("logger"), e["msg"]) for e in lines] == [
+        ("debug", "http.handlers.test", "step 1"), ("error", None, "failed")]
+    assert lines[0]["k"] == "v" and lines[1]["error"] == "bad thing"
