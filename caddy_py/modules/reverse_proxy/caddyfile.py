@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
+from caddy_py.caddyfile.errors import CaddyfileError
+from caddy_py.httpcaddyfile.addresses import join_network_address
 from caddy_py.httpcaddyfile.builtins import weak_string
 from caddy_py.httpcaddyfile.directives import Helper, parse_segment_as_subroute
 from caddy_py.httpcaddyfile.gotime import GoValueError, atoi, parse_bytes, parse_duration
@@ -30,7 +32,6 @@ from caddy_py.modules.reverse_proxy.upstream_address import (
     parse_network_address,
     parse_upstream_dial_address,
 )
-from caddy_py.httpcaddyfile.addresses import join_network_address
 
 MATCHER_PREFIX = "@"
 
@@ -140,8 +141,8 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
         for up in args:
             try:
                 append_upstream(up)
-            except Exception as e:  # CaddyfileError: prefix as Go's fmt.Errorf does
-                raise type(e)(f"parsing upstream '{up}': {e}") from None
+            except CaddyfileError as e:  # prefixed as Go's fmt.Errorf does, position kept
+                raise CaddyfileError(f"parsing upstream '{up}': {e}") from None
 
     d.next()
     upstreams(d.remaining_args())

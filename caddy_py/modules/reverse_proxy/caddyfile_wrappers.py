@@ -10,12 +10,11 @@ from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
 from caddy_py.httpcaddyfile.directives import Helper
-from caddy_py.httpcaddyfile.gotime import GoValueError, parse_duration
 from caddy_py.httpcaddyfile.matchers import canonical_header_key
 from caddy_py.httpcaddyfile.registry import ConfigValue, directive
 from caddy_py.httpcaddyfile.routes import Route, Subroute, json_module_object
 from caddy_py.modules.reverse_proxy.caddyfile import ProxyParse, finalize_reverse_proxy, unmarshal_reverse_proxy
-from caddy_py.modules.reverse_proxy.caddyfile_modules import module_object, put
+from caddy_py.modules.reverse_proxy.caddyfile_modules import duration_arg, module_object, put
 
 
 def _proxy_route(helper: Helper, d: Dispenser, rp: ProxyParse, matcher_sets: list[dict]) -> Route:
@@ -24,15 +23,6 @@ def _proxy_route(helper: Helper, d: Dispenser, rp: ProxyParse, matcher_sets: lis
     unmarshal_reverse_proxy(d, rp)
     handler = finalize_reverse_proxy(helper, rp)
     return Route(matcher_sets=matcher_sets, handlers=[json_module_object(handler, "handler", "reverse_proxy")])
-
-
-def _timeout(d: Dispenser) -> int:
-    if not d.next_arg():
-        raise d.arg_err()
-    try:
-        return parse_duration(d.val())
-    except GoValueError as e:
-        raise d.err(f"bad timeout value {d.val()}: {e}") from None
 
 
 @directive("php_fastcgi")
@@ -78,7 +68,7 @@ def parse_php_fastcgi(h: Helper) -> list[ConfigValue]:
                 else:
                     transport[key] = True
             elif key in ("dial_timeout", "read_timeout", "write_timeout"):
-                put(transport, key, _timeout(d))
+                put(transport, key, duration_arg(d, "bad timeout value {v}: {e}"))
                 d.delete_n(2)
 
     routes: list[Route] = []
