@@ -69,13 +69,14 @@ async def pebble(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterato
     ca = ScratchCA(tmp_path, "Pebble Front CA")
     crt, key = ca.issue(["localhost"], "pebble-front")
 
-    async def start(http_port: int, https_port: int) -> Pebble:
+    async def start(http_port: int, https_port: int, eab: dict[str, str] | None = None) -> Pebble:
         port, mgmt = free_port(), free_port()
         cfg = tmp_path / "pebble.json"
         cfg.write_text(json.dumps({"pebble": {
             "listenAddress": f"127.0.0.1:{port}", "managementListenAddress": f"127.0.0.1:{mgmt}",
             "certificate": str(crt), "privateKey": str(key), "httpPort": http_port, "tlsPort": https_port,
-            "ocspResponderURL": "", "externalAccountBindingRequired": False}}))
+            "ocspResponderURL": "", "externalAccountBindingRequired": eab is not None,
+            "externalAccountMACKeys": eab or {}, "retryAfter": {"authz": 1, "order": 1}}}))
         env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_WFE_NONCEREJECT="0", PEBBLE_AUTHZREUSE="0")
         proc = await asyncio.create_subprocess_exec(binary, "-config", str(cfg), env=env,
                                                     stdout=asyncio.subprocess.PIPE,
@@ -98,6 +99,10 @@ async def pebble(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterato
     for p in procs:
         p.terminate()
         await p.wait()
+
+
+EAB_KID = "kid-1"
+EAB_MAC = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
 
 
 def site(http_port: int, https_port: int, peb: Pebble, challenge_off: str) -> dict[str, Any]:
@@ -127,3 +132,24 @@ async def test_acme_issuance_with_pebble(runtime, pebble, data_home: Path, chall
     assert (stored / "localhost.crt").is_file() and (stored / "localhost.key").is_file()
     users = list((data_home / "acme").glob("*/users/test@example.com/account.key"))
     assert len(users) == 1
+
+
+async def test_acme_external_account_binding(runtime, pebble, data_home: Path,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    hp, sp = free_port(), free_port()
+    peb = await pebble(hp, sp, eab={EAB_KID: EAB_MAC})
+    # without EAB the CA refuses the account: reported, retried later, the server keeps running
+    rt = await runtime(site(hp, sp, peb, "disable_tlsalpn_challenge"))
+    manager = rt.current.apps["tls"].manager  # type: ignore[union-attr]
+    assert await asyncio.wait_for(asyncio.gather(*manager.obtaining.values()), 60) == [None]
+    errors = [getattr(r, "caddy_fields", {}).get("error", "") for r in caplog.records if r.name == "tls.obtain"]
+    assert any("externalAccountRequired" in e or "external account" in e.lower() for e in errors), errors
+    assert manager.failures == {"localhost": 1}
+    # with EAB (`eab KID MAC` in the issuer block) the account is bound and the certificate issued
+    await rt.load(site(hp, sp, peb, f"disable_tlsalpn_challenge\n\t\t\teab {EAB_KID} {EAB_MAC}"))
+    manager = rt.current.apps["tls"].manager  # type: ignore[union-attr]
+    results = await asyncio.wait_for(asyncio.gather(*manager.obtaining.values()), 60)
+    assert len(results) == 1 and results[0] is not None
+    root = await asyncio.get_running_loop().run_in_executor(None, peb.issuing_root)
+    status, body, _ = await https_get(sp, "localhost", client_context(cadata=root))
+    assert (status, body) == (200, "acme ok")
