@@ -25,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.exposition import choose_encoder
 
 from caddy_py.http.handler import HandlerError
+from caddy_py.logs.access import BODY_BYTES, track_body_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from aiohttp import web
@@ -116,11 +117,11 @@ def approximate_request_size(req: "Request") -> int:
     return n
 
 
-def response_body_size(resp: Any) -> int:
+def response_body_size(req: "Request", resp: Any) -> int:
     body = getattr(resp, "body", None)
     if isinstance(body, (bytes, bytearray)):
         return len(body)
-    size = getattr(resp, "caddy_body_size", None)  # set by streaming handlers that count bytes
+    size = req.state.get(BODY_BYTES)  # counted on the wire for streamed bodies
     if isinstance(size, int):
         return size
     return resp.content_length or 0 if resp is not None else 0
@@ -203,6 +204,7 @@ class HTTPMetrics:
         start = time.perf_counter()
 
         def headers_out(resp: Any) -> None:
+            track_body_bytes(req)
             if status_labels["code"] == "":
                 status_labels["code"] = sanitize_code(resp.status)
                 self.ttfb.labels(**status_labels).observe(time.perf_counter() - start)
@@ -234,7 +236,7 @@ class HTTPMetrics:
             status_labels["code"] = sanitize_code(status)
         self.duration.labels(**status_labels).observe(dur)
         self.req_size.labels(**status_labels).observe(approximate_request_size(req))
-        self.resp_size.labels(**status_labels).observe(response_body_size(resp) if resp is not None else 0)
+        self.resp_size.labels(**status_labels).observe(response_body_size(req, resp) if resp is not None else 0)
 
 
 class _InstrumentedRoute:

@@ -189,6 +189,29 @@ def _tls_fields(raw: Any) -> dict[str, Any] | None:
 
 
 EXTRA_FIELDS = "http.extra_log_fields"
+BODY_BYTES = "http.response_body_bytes"
+
+
+def track_body_bytes(req: "Request") -> None:
+    """Count the response body bytes that reach the connection (after any encoding, without
+    headers or chunk framing) into `req.state[BODY_BYTES]`, like Caddy's response recorder.
+    Call it before the response is prepared (e.g. from a prepare hook); idempotent."""
+    if BODY_BYTES in req.state:
+        return
+    writer = getattr(req.raw, "_payload_writer", None)
+    while writer is not None and hasattr(writer, "_inner"):  # encode/templates stand-ins
+        writer = writer._inner
+    if writer is None or not hasattr(writer, "on_body_write"):
+        return
+    req.state[BODY_BYTES] = 0
+    previous = writer.on_body_write
+
+    def count(n: int, total: int) -> None:
+        req.state[BODY_BYTES] += n
+        if previous is not None:
+            previous(n, total)
+
+    writer.on_body_write = count
 
 
 def add_log_field(req: "Request", key: str, value: Any) -> None:
@@ -204,12 +227,12 @@ def _response_size(resp: Any) -> int:
 
 
 def _streamed_size(req: "Request", resp: Any, given: int | None) -> int:
-    """Body bytes of a streamed response: `resp.caddy_body_size` when the server counted them,
-    else its Content-Length (aiohttp's own counters include the header block and chunk
+    """Body bytes of a streamed response: as counted by `track_body_bytes` (or a server's
+    `resp.caddy_body_size`), else its Content-Length (aiohttp's own counters include the header block and chunk
     framing), else what the server passed."""
     if resp is None or req.raw.method == "HEAD":
         return 0
-    counted = getattr(resp, "caddy_body_size", None)
+    counted = getattr(resp, "caddy_body_size", req.state.get(BODY_BYTES))
     if isinstance(counted, int):
         return counted
     cl = resp.headers.get("Content-Length")

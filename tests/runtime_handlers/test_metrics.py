@@ -107,21 +107,41 @@ async def test_series_match_caddy(caddy_bin, caddy_env, tmp_path):
     from tests.runtime_core.diff import Pair, Req
     from tests.runtime_handlers.differ import fetch
 
+    from aiohttp import web
+
+    from tests.runtime_handlers.differ import start_upstream
+
+    async def chunked(request: web.Request) -> web.StreamResponse:
+        resp = web.StreamResponse()
+        await resp.prepare(request)
+        for piece in (b"a" * 700, b"b" * 3000, b"c"):
+            await resp.write(piece)
+        await resp.write_eof()
+        return resp
+
+    runner, up = await start_upstream(chunked)
+
     def make(port: int) -> dict:
         cfg = _config({"per_host": True}, "srv0")
         srv = cfg["apps"]["http"]["servers"]["srv0"]
         srv["listen"] = [f"127.0.0.1:{port}"]
+        srv["routes"].insert(0, {"match": [{"path": ["/stream"]}], "terminal": True, "handle": [
+            {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]})
         return cfg
 
     workload = [Req("GET", "/a"), Req("GET", "/", headers={"Host": "known.test"}), Req("GET", "/fail"),
-                Req("POST", "/a", body=b"abcdef"), Req("PROPFIND", "/a"), Req("GET", "/metrics")]
+                Req("POST", "/a", body=b"abcdef"), Req("PROPFIND", "/a"), Req("GET", "/metrics"),
+                Req("GET", "/stream")]
     scraped = {}
-    async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
-        for name, port in pair.ports.items():
-            for req in workload:
-                await fetch(port, req, ())
-            _, _, body = await fetch(port, Req("GET", "/metrics"), ())
-            scraped[name] = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode()
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, make) as pair:
+            for name, port in pair.ports.items():
+                for req in workload:
+                    await fetch(port, req, ())
+                _, _, body = await fetch(port, Req("GET", "/metrics"), ())
+                scraped[name] = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode()
+    finally:
+        await runner.cleanup()
 
     def series(text: str) -> dict:
         out = {}
@@ -144,3 +164,6 @@ async def test_series_match_caddy(caddy_bin, caddy_env, tmp_path):
     want, got = series(scraped["caddy"]), series(scraped["py"])
     assert got == want
     assert want[("caddy_http_requests_total", (("handler", "static_response"), ("host", "_other")))] == 3
+    streamed = ("caddy_http_response_size_bytes_sum",
+                (("code", "200"), ("handler", "reverse_proxy"), ("host", "_other"), ("method", "GET")))
+    assert got[streamed] == 3701
