@@ -1,8 +1,8 @@
 """Listen addresses and pooled listening sockets.
 
 Addresses use Caddy's network address syntax: `[network/]host:port[-port]` — `:8080` (all
-interfaces), `127.0.0.1:8080`, `tcp/:8080`, `tcp4/…`, `tcp6/…`, `unix//path/to.sock`, and port
-ranges `:8080-8082` (one listener per port).
+interfaces), `127.0.0.1:8080`, `tcp/:8080`, `tcp4/…`, `tcp6/…`, `unix//path/to.sock`,
+`fd/3` (an inherited socket), and port ranges `:8080-8082` (one listener per port).
 
 A Listener is an asyncio server kept in the usage pool under its address, so a reload that keeps
 the address keeps the very same socket (no refused connections). Each connection is handed to
@@ -34,10 +34,12 @@ class NetworkAddress:
     end_port: int
 
     def port_addrs(self) -> list["NetworkAddress"]:
+        if self.network.startswith("unix") or self.network.startswith("fd"):
+            return [self]
         return [NetworkAddress(self.network, self.host, p, p) for p in range(self.start_port, self.end_port + 1)]
 
     def key(self) -> str:
-        if self.network.startswith("unix"):
+        if self.network.startswith("unix") or self.network.startswith("fd"):
             return f"{self.network}/{self.host}"
         return f"{self.network}/{self.host}:{self.start_port}"
 
@@ -45,35 +47,59 @@ class NetworkAddress:
         return self.key()
 
 
-def parse_network_address(addr: str, default_port: int | None = None) -> NetworkAddress:
-    network, slash, rest = addr.partition("/")
-    if not slash or network not in ("tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix", "unixgram",
-                                    "unixpacket", "fd", "fdgram", "ip", "ip4", "ip6"):
-        network, rest = "tcp", addr
-    network = network.lower()
-    if network.startswith("unix"):
-        return NetworkAddress(network, rest, 0, 0)
-    if rest.startswith("["):
-        end = rest.find("]")
+MAX_PORT_SPAN = 65535
+
+
+def _split_host_port(a: str) -> tuple[str, str]:
+    """Go's net.SplitHostPort, falling back to a bare host (port "") as Caddy does."""
+    if a.startswith("["):
+        end = a.find("]")
         if end < 0:
-            raise ConfigError(f"parsing network address '{addr}': missing ']' in address")
-        host, port_s = rest[1:end], rest[end + 1:].lstrip(":")
-    elif ":" in rest:
-        host, _, port_s = rest.rpartition(":")
+            raise ConfigError(f"address {a}: missing ']' in address")
+        rest = a[end + 1:]
+        if rest.startswith(":"):
+            return a[1:end], rest[1:]
+        if rest:
+            raise ConfigError(f"address {a}: missing port in address")
+        return a[1:end], ""
+    if a.count(":") == 1:
+        host, port = a.split(":")
+        return host, port
+    return a, ""  # no port (or a bare IPv6 address)
+
+
+def parse_network_address(addr: str, default_port: int = 0) -> NetworkAddress:
+    """Caddy's ParseNetworkAddress: `[network/]host[:port[-port]]`; unix and fd networks take
+    the rest as a path or descriptor."""
+    network, slash, rest = addr.partition("/")
+    if slash:
+        network = network.strip().lower()
     else:
-        host, port_s = rest, ""
+        network, rest = "", addr
+    if network.startswith("unix") or network.startswith("fd"):
+        return NetworkAddress(network, rest, 0, 0)
+    host, port_s = _split_host_port(rest)
+    network = network or "tcp"
     if not port_s:
-        if default_port is None:
-            raise ConfigError(f"parsing network address '{addr}': missing port in address")
         return NetworkAddress(network, host, default_port, default_port)
-    lo_s, dash, hi_s = port_s.partition("-")
+    lo_s, _, hi_s = port_s.partition("-")
+    hi_s = hi_s or lo_s
     try:
         lo = int(lo_s)
-        hi = int(hi_s) if dash else lo
+        if not lo_s.isdigit() or lo > 65535:
+            raise ValueError
     except ValueError:
-        raise ConfigError(f"invalid start port: {port_s}") from None
-    if not (0 <= lo <= 65535 and 0 <= hi <= 65535) or hi < lo:
-        raise ConfigError(f"invalid port range: {port_s}")
+        raise ConfigError(f'invalid start port: strconv.ParseUint: parsing "{lo_s}": invalid syntax') from None
+    try:
+        hi = int(hi_s)
+        if not hi_s.isdigit() or hi > 65535:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f'invalid end port: strconv.ParseUint: parsing "{hi_s}": invalid syntax') from None
+    if hi < lo:
+        raise ConfigError("end port must not be less than start port")
+    if hi - lo > MAX_PORT_SPAN:
+        raise ConfigError(f"port range exceeds {MAX_PORT_SPAN} ports")
     return NetworkAddress(network, host, lo, hi)
 
 
@@ -103,6 +129,10 @@ class Listener:
                 if os.path.exists(a.host):
                     os.unlink(a.host)
                 self.server = await loop.create_unix_server(self._protocol, a.host, backlog=1024)
+            elif a.network.startswith("fd"):
+                # a listening socket inherited from the parent process (systemd socket activation)
+                sock = socket.socket(fileno=int(a.host))
+                self.server = await loop.create_server(self._protocol, sock=sock, backlog=1024)
             else:
                 family = {"tcp4": socket.AF_INET, "tcp6": socket.AF_INET6}.get(a.network, socket.AF_UNSPEC)
                 self.server = await loop.create_server(
@@ -131,7 +161,7 @@ class Listener:
 async def acquire(addr: NetworkAddress) -> tuple[str, Listener]:
     """A pooled listener for one address (one port); returns (pool key, listener)."""
     key = addr.key()
-    if not addr.network.startswith("unix") and addr.start_port == 0:
+    if addr.network.startswith("tcp") and addr.start_port == 0:
         key = f"{key}#{next(_ephemeral)}"  # every :0 is a fresh port: never shared
     listener, _ = await LISTENERS.load_or_new(key, lambda: Listener(addr).open())
     return key, listener

@@ -24,7 +24,7 @@ from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.placeholders import http_value
 from caddy_py.http.request import Request
 from caddy_py.http.routes import RouteError, RouteList, empty_handler, error_empty_handler
-from caddy_py.replacer import Replacer
+from caddy_py.replacer import PlaceholderError, Replacer
 
 ERROR_LOG = logging.getLogger("http.log.error")
 LOG = logging.getLogger("http")
@@ -38,11 +38,16 @@ class HTTPServer:
         if not isinstance(listen, list):
             raise ConfigError(f"server {name}: listen must be a list")
         self.addresses = []
-        for a in listen:
+        repl = Replacer()  # listen addresses may use global placeholders ({env.PORT})
+        for i, a in enumerate(listen):
             try:
-                self.addresses += parse_network_address(str(a)).port_addrs()
+                a = repl.replace_or_err(str(a), True, True)
+            except PlaceholderError as e:
+                raise ConfigError(f"server {name}, listener {i}: {e}") from None
+            try:
+                self.addresses += parse_network_address(a).port_addrs()
             except ConfigError as e:
-                raise ConfigError(f"server {name}: {e}") from None
+                raise ConfigError(f"invalid listener address '{a}': {e}") from None
         self.routes = RouteList([])
         self.error_routes: RouteList | None = None
         self.named_routes: dict[str, RouteList] = {}  # `invoke` targets

@@ -183,3 +183,13 @@ async def test_idle_keepalive_connection_is_closed_on_reload(runtime):
         await asyncio.wait_for(asyncio.gather(*runtime.stopping), 5)
         async with s.get(f"http://127.0.0.1:{port}/") as r:
             assert await r.text() == "two"
+
+
+async def test_listen_address_placeholders(runtime, monkeypatch):
+    port = free_port()
+    monkeypatch.setenv("CADDY_PY_TEST_PORT", str(port))
+    await runtime.load(config(0, [{"handle": [respond("from env")]}]) | {"apps": {"http": {"servers": {"srv0": {
+        "listen": ["127.0.0.1:{env.CADDY_PY_TEST_PORT}"], "routes": [{"handle": [respond("from env")]}]}}}}})
+    assert await get(port) == (200, "from env")
+    with pytest.raises(ConfigError, match="listener 0: unrecognized placeholder {nope}"):
+        await runtime.load(config(0, []) | {"apps": {"http": {"servers": {"srv0": {"listen": ["127.0.0.1:{nope}"]}}}}})
