@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 import ssl
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -91,6 +92,13 @@ async def runtime() -> AsyncIterator[Callable[[dict[str, Any]], Awaitable[Runtim
     yield start
     for rt in runtimes:
         await asyncio.wait_for(rt.stop(), 10)
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for configs that need a fixed port: http_port, reloads)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def ports(rt: Runtime, server: str = "srv0") -> list[int]:

@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import urllib.request
@@ -20,7 +19,7 @@ from typing import Any, AsyncIterator
 import pytest
 
 from caddy_py.config.loading import config_from_bytes
-from tests.tls.conftest import ScratchCA, client_context, https_get, ports
+from tests.tls.conftest import free_port, ScratchCA, client_context, https_get, ports
 
 
 def pebble_binary() -> str | None:
@@ -39,12 +38,6 @@ def pebble_binary() -> str | None:
         if d and os.access(os.path.join(d, "pebble"), os.X_OK):
             return os.path.join(d, "pebble")
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Pebble:

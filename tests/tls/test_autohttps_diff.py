@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
 from caddy_py.config.loading import config_from_bytes
 from caddy_py.config.runtime import Runtime
-from tests.tls.conftest import client_context, https_get
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.tls.conftest import free_port, client_context, https_get
 
 
 def caddyfile(hp: int, sp: int, alt: int) -> str:

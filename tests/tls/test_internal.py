@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import socket
 import ssl
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,7 @@ import pytest
 
 from caddy_py.config.loading import config_from_bytes
 from caddy_py.tls import automation
-from tests.tls.conftest import client_context, https_get, ports
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.tls.conftest import free_port, client_context, https_get, ports
 
 
 def caddyfile(body: str, http_port: int, https_port: int, options: str = "") -> dict[str, Any]:

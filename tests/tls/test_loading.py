@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from pathlib import Path
 from typing import Any
 
 from caddy_py.tls.automation import local_ca
 from caddy_py.tls.storage import FileStorage
-from tests.tls.conftest import ScratchCA, client_context, host_route, https_get, ports
+from tests.tls.conftest import free_port, ScratchCA, client_context, host_route, https_get, ports
 
 
 def server(tls: dict[str, Any], routes: list[dict[str, Any]] | None = None, **srv: Any) -> dict[str, Any]:
@@ -42,9 +41,7 @@ async def test_load_pem_and_folders(runtime, test_ca: ScratchCA, tmp_path: Path)
 async def test_reload_picks_up_replaced_certificate_files(runtime, test_ca: ScratchCA) -> None:
     crt, key = test_ca.issue(["r.example"], "r", org="Before")
     tls = {"certificates": {"load_files": [{"certificate": str(crt), "key": str(key)}]}}
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     rt = await runtime(server(tls, listen=[f"127.0.0.1:{port}"]))
     ctx = client_context(test_ca.pem_path)
     assert subject_org((await https_get(port, "r.example", ctx))[2]) == "Before"
