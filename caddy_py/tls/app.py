@@ -48,6 +48,7 @@ class TLSApp:
         self.manager: Manager | None = None
         self.storage: FileStorage | None = None
         self.renewer: asyncio.Task[None] | None = None
+        self.failed_tags: dict[str, str] = {}  # certificate tag → why it did not load
 
     @classmethod
     def from_json(cls, cfg: Any, ctx: Context) -> "TLSApp":
@@ -61,8 +62,10 @@ class TLSApp:
                             (certload.load_folders, c.get("load_folders"))):
             certs, errors = loader(arg or [])
             loaded += certs
-            for e in errors:  # the rest of the config keeps serving
-                LOG.error("loading certificate: %s", e)
+            for msg, tags in errors:  # the rest of the config keeps serving
+                LOG.error("loading certificate: %s", msg)
+                for t in tags:
+                    self.failed_tags[t] = msg
         for cert in loaded:
             self.index.add(cert)
         auto = self.cfg.get("automation") or {}
@@ -171,6 +174,12 @@ class ServerTLS:
             self.policies = [ConnectionPolicy(p or {}, app.pki_roots) for p in policies]
         except ConfigError as e:
             raise ConfigError(f"server {server_name}: setting up TLS connection policies: {e}") from None
+        for p in policies:  # name the site whose certificate (selected by tag) did not load
+            sel = (p or {}).get("certificate_selection") or {}
+            for tag in (sel.get("any_tag") or []) + (sel.get("all_tags") or []):
+                if tag in app.failed_tags:
+                    sites = ", ".join(((p or {}).get("match") or {}).get("sni") or ["(any)"])
+                    LOG.error("server %s: site %s has no certificate: %s", server_name, sites, app.failed_tags[tag])
 
     def wrap(self, app_factory: Any) -> Any:
         return lambda: TLSAcceptor(self, app_factory)

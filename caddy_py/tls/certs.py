@@ -98,7 +98,10 @@ def cert_names(leaf: x509.Certificate) -> list[str]:
     return names
 
 
-def load_files(entries: list[dict[str, Any]]) -> tuple[list[Certificate], list[str]]:
+LoadErrors = list[tuple[str, list[str]]]  # (message, tags of the certificate that failed)
+
+
+def load_files(entries: list[dict[str, Any]]) -> tuple[list[Certificate], LoadErrors]:
     """`certificates.load_files`: (certificates, errors). A bad pair is reported, not fatal."""
     certs, errors = [], []
     for e in entries or []:
@@ -113,25 +116,26 @@ def load_files(entries: list[dict[str, Any]]) -> tuple[list[Certificate], list[s
                 key = f.read()
             certs.append(parse_pair(chain, key, e.get("tags") or ()))
         except OSError as ex:
-            errors.append(f"loading certificate and key from files {cert_file} and {key_file}: "
-                          f"open {ex.filename}: {ex.strerror}")
+            errors.append((f"loading certificate and key from files {cert_file} and {key_file}: "
+                           f"open {ex.filename}: {ex.strerror}", e.get("tags") or []))
         except CertError as ex:
-            errors.append(f"loading certificate and key from files {cert_file} and {key_file}: {ex}")
+            errors.append((f"loading certificate and key from files {cert_file} and {key_file}: {ex}",
+                           e.get("tags") or []))
     return certs, errors
 
 
-def load_pem(entries: list[dict[str, Any]]) -> tuple[list[Certificate], list[str]]:
+def load_pem(entries: list[dict[str, Any]]) -> tuple[list[Certificate], LoadErrors]:
     certs, errors = [], []
     for i, e in enumerate(entries or []):
         try:
             certs.append(parse_pair(str(e.get("certificate", "")).encode(), str(e.get("key", "")).encode(),
                                     e.get("tags") or ()))
         except CertError as ex:
-            errors.append(f"loading PEM certificate {i}: {ex}")
+            errors.append((f"loading PEM certificate {i}: {ex}", e.get("tags") or []))
     return certs, errors
 
 
-def load_folders(folders: list[str]) -> tuple[list[Certificate], list[str]]:
+def load_folders(folders: list[str]) -> tuple[list[Certificate], LoadErrors]:
     """`certificates.load_folders`: every .pem file holding both a certificate and its key."""
     certs, errors = [], []
     for folder in folders or []:
@@ -145,9 +149,9 @@ def load_folders(folders: list[str]) -> tuple[list[Certificate], list[str]]:
                         data = f.read()
                     certs.append(parse_pair(data, data))
                 except (OSError, CertError) as ex:
-                    errors.append(f"{path}: {ex}")
+                    errors.append((f"{path}: {ex}", []))
         if not os.path.isdir(folder):
-            errors.append(f"unable to load certificates from folder {folder}: not a directory")
+            errors.append((f"unable to load certificates from folder {folder}: not a directory", []))
     return certs, errors
 
 

@@ -182,3 +182,19 @@ async def test_tls_placeholders_with_client_certificate(runtime, test_ca: Scratc
     assert got == "tls1.3|m.example|http/1.1|O=Org,CN=client.example|client.example|CN=Test CA"
     _, got, _ = await https_get(port, "m.example", client_context(test_ca.pem_path))
     assert got == "tls1.3|m.example||||"
+
+
+async def test_bad_site_certificate_names_the_site(runtime, test_ca: ScratchCA, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """`tls cert key` of one site is missing: the error names the site, the other site serves."""
+    good = test_ca.issue(["good.example"], "good")
+    tls = {"certificates": {"load_files": [
+        {"certificate": str(good[0]), "key": str(good[1]), "tags": ["cert0"]},
+        {"certificate": str(tmp_path / "gone.crt"), "key": str(tmp_path / "gone.key"), "tags": ["cert1"]}]}}
+    pols = [{"match": {"sni": ["good.example"]}, "certificate_selection": {"any_tag": ["cert0"]}},
+            {"match": {"sni": ["bad.example"]}, "certificate_selection": {"any_tag": ["cert1"]}}, {}]
+    rt = await runtime(config(pols, tls))
+    msgs = [r.getMessage() for r in caplog.records if r.name == "tls" and r.levelname == "ERROR"]
+    assert any(m.startswith("server srv0: site bad.example has no certificate: ") and "gone.crt" in m for m in msgs)
+    status, _, _ = await https_get(ports(rt)[0], "good.example", client_context(test_ca.pem_path))
+    assert status == 200
