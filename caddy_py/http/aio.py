@@ -92,6 +92,8 @@ class CaddyRequestHandler(RequestHandler):
         a busy one closes after its current response; a brand-new one (nothing received yet)
         may still send its first request, which is answered (with the server marked
         shutting down, that response closes the connection). After `grace` seconds, force."""
+        if self.caddy_hijacked or self._payload_parser is not None:
+            return  # an upgraded connection (WebSocket): its handler owns its lifetime
         if self._request_count > 0 and not self._request_in_progress and not self._messages:
             self.force_close()
             if self.transport is not None:

@@ -61,3 +61,18 @@ class TestWebSocket:
 
 if lookup("http.handlers.test_ws") is None:
     register("http.handlers.test_ws")(TestWebSocket)
+
+
+class TestPlainWebSocket(TestWebSocket):
+    """`http.handlers.test_ws_plain`: the same echo without calling req.hijack()."""
+
+    async def serve(self, req: Any, next: Any) -> web.StreamResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(req.raw)
+        async for msg in ws:
+            await ws.send_str(f"{self.tag}:{msg.data}")
+        return ws
+
+
+if lookup("http.handlers.test_ws_plain") is None:
+    register("http.handlers.test_ws_plain")(TestPlainWebSocket)

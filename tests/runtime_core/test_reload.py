@@ -100,14 +100,16 @@ async def test_stop_closes_the_port(runtime):
     assert pool("http.listeners").references(f"tcp/127.0.0.1:{port}") == (0, False)
 
 
-async def test_hijacked_websocket_survives_reload(runtime):
+@pytest.mark.parametrize("handler", ["test_ws", "test_ws_plain"])
+async def test_hijacked_websocket_survives_reload(runtime, handler):
+    """With or without req.hijack(): an upgraded connection is not the server's to close."""
     port = free_port()
-    await runtime.load(config(port, [{"handle": [{"handler": "test_ws", "tag": "old"}]}]))
+    await runtime.load(config(port, [{"handle": [{"handler": handler, "tag": "old"}]}]))
     async with aiohttp.ClientSession() as s:
         async with s.ws_connect(f"http://127.0.0.1:{port}/ws") as ws:
             await ws.send_str("a")
             assert (await ws.receive(timeout=5)).data == "old:a"
-            await runtime.load(config(port, [{"handle": [{"handler": "test_ws", "tag": "new"}]}]))
+            await runtime.load(config(port, [{"handle": [{"handler": handler, "tag": "new"}]}]))
             # the old config is stopping; the hijacked connection is left alone
             await asyncio.wait_for(asyncio.gather(*runtime.stopping), 5)
             await ws.send_str("b")
