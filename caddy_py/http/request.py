@@ -32,7 +32,8 @@ class Request:
         self.path: str = path  # escaped path, as in the request line
         self.raw_query: str = query  # as sent (aiohttp's query_string is decoded)
         self.headers: CIMultiDict[str] = CIMultiDict(raw.headers)
-        self.host: str = raw.host
+        # the Host header as sent ("" without one; aiohttp's .host would look up the FQDN)
+        self.host: str = raw.headers.get("Host", "")
         self.scheme: str = raw.scheme
         peer = raw.transport.get_extra_info("peername") if raw.transport else None
         self.remote_addr: str = f"{peer[0]}:{peer[1]}" if peer else ""

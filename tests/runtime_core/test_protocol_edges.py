@@ -51,3 +51,11 @@ async def test_underscore_headers_are_dropped(serve):
 
     s = await serve(server_config([{"handle": [respond("[{http.request.header.X_A}][{http.request.header.X-B}]")]}]))
     assert await s.body("/", headers={"X_A": "1", "X-B": "2"}) == "[][2]"
+
+
+async def test_http10_without_host_has_empty_host(serve):
+    from tests.runtime_core.conftest import raw_http, respond, server_config
+
+    s = await serve(server_config([{"handle": [respond("[{http.request.host}]")]}]))
+    resp = await raw_http(s.port, b"GET / HTTP/1.0\r\n\r\n")
+    assert resp.startswith(b"HTTP/1.0 200") and resp.endswith(b"\r\n\r\n[]")
