@@ -1,7 +1,8 @@
 """`caddy-py run`, `reload` and `stop` (Caddy's cmdRun, cmdReload, cmdStop).
 
-`run` serves the config in the foreground on uvloop: SIGHUP reloads the file it was started
-with, SIGTERM/SIGINT stop gracefully (in-flight requests get `grace_period`), `--watch`
+`run` serves the config in the foreground on uvloop: SIGHUP (and Caddy's SIGUSR1) reload the
+file it was started with, SIGTERM/SIGINT stop gracefully (in-flight requests get
+`grace_period`), SIGQUIT exits at once with status 2, `--watch`
 reloads when the file changes, `--pidfile` records the process ID. `reload` and `stop` talk to
 a running instance through its admin API.
 """
@@ -61,13 +62,17 @@ class _Process:
         self.runtime = Runtime()
         self.reloads = 0
 
-    async def reload_file(self) -> None:
+    async def reload_file(self, signal_name: str = "") -> None:
+        extra = {"caddy_fields": {"signal": signal_name, "file": self.path, "adapter": self.adapter}}
+        LOG.info("reloading config from last-known source", extra=extra)
         try:
             cfg = _load_file(self.path, self.adapter)
             await self.runtime.load(cfg)
             self.reloads += 1
         except Exception as e:  # noqa: BLE001 - a bad reload keeps the old config; report it
-            LOG.error("reloading config: %s", e)
+            LOG.error("failed to reload config from file: %s", e, extra=extra)
+            return
+        LOG.info("successfully reloaded config from file", extra=extra)
 
     async def _watch(self) -> None:
         def mtime() -> float:
@@ -86,6 +91,12 @@ class _Process:
                 LOG.info("config file changed; reloading")
                 await self.reload_file()
 
+    @staticmethod
+    def _quit_now() -> None:
+        """SIGQUIT: exit at once, as Caddy does (exit status 2, no graceful shutdown)."""
+        LOG.info("quitting process immediately", extra={"caddy_fields": {"signal": "SIGQUIT"}})
+        os._exit(2)
+
     async def main(self) -> int:
         loop = asyncio.get_running_loop()
         # signals first: a SIGHUP or SIGTERM arriving while the first config loads must not
@@ -93,10 +104,13 @@ class _Process:
         stop = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        if self.path:
-            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(self.reload_file()))
-        else:
-            loop.add_signal_handler(signal.SIGHUP, lambda: None)
+        # SIGHUP (this project) and SIGUSR1 (Caddy's) reload the file we were started with
+        for sig in (signal.SIGHUP, signal.SIGUSR1):
+            if self.path:
+                loop.add_signal_handler(sig, lambda n=sig.name: loop.create_task(self.reload_file(n)))
+            else:
+                loop.add_signal_handler(sig, lambda n=sig.name: LOG.info("last config unknown, ignored %s", n))
+        loop.add_signal_handler(signal.SIGQUIT, self._quit_now)
         cfg: dict[str, Any] = _load_file(self.path, self.adapter) if self.path else {}
         try:
             await self.runtime.load(cfg)

@@ -93,8 +93,8 @@ async def test_sighup_reloads_under_load(tmp_path):
             assert failures == [] and count > 0
 
             cfg.write_text("{ this is not json")
-            proc.send_signal(signal.SIGHUP)
-            assert "reloading config" in await read_stderr_until(proc, "reloading config")
+            proc.send_signal(signal.SIGUSR1)  # Caddy's reload signal works too
+            assert "failed to reload config from file" in await read_stderr_until(proc, "failed to reload")
             assert await body_of(s, port) == "v10"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0
@@ -165,3 +165,16 @@ def test_environ_prints_environment(tmp_path):
                        capture_output=True, text=True, timeout=30, cwd=tmp_path, env=env)
     assert "CADDY_PY_MARKER=visible" in r.stdout
     assert r.returncode == 1 and "Error: loading initial config:" in r.stderr
+
+
+async def test_sigquit_exits_immediately(tmp_path):
+    port = free_port()
+    cfg = tmp_path / "config.json"
+    write_config(cfg, port, "x")
+    proc = start(["run", "--config", str(cfg)], tmp_path)
+    try:
+        await wait_port(port, proc)
+        proc.send_signal(signal.SIGQUIT)
+        assert proc.wait(15) == 2
+    finally:
+        stop_server(proc)
