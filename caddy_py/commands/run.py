@@ -102,8 +102,15 @@ class _Process:
         # signals first: a SIGHUP or SIGTERM arriving while the first config loads must not
         # kill the process (the runtime's lock orders a reload after the initial load)
         stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+
+        def on_interrupt() -> None:
+            if stop.is_set():  # a second SIGINT while stopping: force quit, as Caddy does
+                LOG.warning("force quit", extra={"caddy_fields": {"signal": "SIGINT"}})
+                os._exit(2)
+            stop.set()
+
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
         # SIGHUP (this project) and SIGUSR1 (Caddy's) reload the file we were started with
         for sig in (signal.SIGHUP, signal.SIGUSR1):
             if self.path:
