@@ -40,6 +40,13 @@ class CaddyBaseRequest(web.BaseRequest):
             res = cb(response)
             if res is not None:
                 await res
+        status = response.status
+        if status == 304 or status == 204 or status < 200:
+            # Go's net/http drops these from bodiless answers whatever the handler set
+            if status == 304:
+                headers.popall("Content-Type", None)
+            headers.popall("Content-Length", None)
+            headers.popall("Transfer-Encoding", None)
 
 
 class GoErrorResponse(web.StreamResponse):

@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 import aiohttp
 
-COMPARED_HEADERS = ("Content-Type", "Server", "Location", "Allow", "Vary", "Content-Encoding",
-                    "Cache-Control", "Www-Authenticate", "Connection")
+COMPARED_HEADERS = ("Content-Type", "Content-Length", "Transfer-Encoding", "Server", "Location", "Allow",
+                    "Vary", "Content-Encoding", "Cache-Control", "Www-Authenticate", "Connection")
 
 
 def free_port() -> int:

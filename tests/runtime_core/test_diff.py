@@ -23,6 +23,7 @@ async def test_respond_and_matchers(caddy_bin, caddy_env, tmp_path):
         {"match": [{"path": ["/hello"]}], "handle": [{"handler": "static_response", "body": "hi {not json} {http.request.uri.query.q}"}]},
         {"match": [{"path": ["/json"]}], "handle": [{"handler": "static_response", "body": "{\"a\": [1, 2]}"}]},
         {"match": [{"path": ["/nocontent"]}], "handle": [{"handler": "static_response", "status_code": 204}]},
+        {"match": [{"path": ["/notmodified"]}], "handle": [{"handler": "static_response", "status_code": 304, "body": "x"}]},
         {"match": [{"path": ["/hdr"]}], "handle": [{"handler": "static_response", "headers": {"x-custom": ["{http.request.method}"]}, "body": "h"}]},
         {"match": [{"path": ["/err/*"]}], "handle": [{"handler": "error", "status_code": "{http.request.uri.path.1}", "error": "boom"}]},
         {"match": [{"path": ["/vars"]}], "handle": [{"handler": "vars", "a": "1"}, {"handler": "static_response", "body": "{http.vars.a}"}]},
@@ -35,7 +36,7 @@ async def test_respond_and_matchers(caddy_bin, caddy_env, tmp_path):
     async with Pair(caddy_bin, tmp_path, caddy_env, json_config(routes, errors)) as pair:
         await pair.assert_same([
             Req("GET", "/hello?q=a&q=b"), Req("GET", "/HELLO"), Req("GET", "/%68ello"),
-            Req("GET", "/json"), Req("GET", "/nocontent"), Req("GET", "/hdr"), Req("PUT", "/hdr"),
+            Req("GET", "/json"), Req("GET", "/nocontent"), Req("GET", "/notmodified"), Req("GET", "/hdr"), Req("PUT", "/hdr"),
             Req("GET", "/err/404"), Req("GET", "/err/410"), Req("GET", "/err/502"), Req("GET", "/err/403"),
             Req("GET", "/vars"), Req("GET", "/ph.txt/../ph?x=1"), Req("GET", "/unmatched"),
             Req("HEAD", "/hello"), Req("OPTIONS", "/hello"),
