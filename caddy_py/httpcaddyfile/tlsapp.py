@@ -11,10 +11,10 @@ from caddy_py.httpcaddyfile.addresses import AddressesWithProtocols
 from caddy_py.httpcaddyfile.certnames import (
     certmagic_qualifies_for_public_cert,
     is_tailscale_domain,
-    match_wildcard,
     subject_qualifies_for_cert,
     subject_qualifies_for_public_cert,
 )
+from caddy_py.httpcaddyfile.policysubsets import SubsetIndex
 from caddy_py.httpcaddyfile.tlsmodels import ACMEIssuer, AutomationPolicy, InternalIssuer, default_issuers, issuer_json
 
 __all__ = ["build_tls_app", "implicit_acme_issuers"]
@@ -284,17 +284,10 @@ def automation_policy_has_all_public_names(ap: AutomationPolicy) -> bool:
     return not any(not subject_qualifies_for_public_cert(ap, s) or is_tailscale_domain(s) for s in ap.subjects)
 
 
-def _is_subset(a: AutomationPolicy, b: AutomationPolicy) -> bool:
-    if not b.subjects:
-        return True
-    if not a.subjects:
-        return False
-    return all(any(match_wildcard(x, y) for y in b.subjects) for x in a.subjects)
-
-
-def _shadows(i: int, aps: list[AutomationPolicy]) -> int:
+def _shadows(i: int, aps: list[AutomationPolicy], subsets: SubsetIndex) -> int:
+    """automationPolicyShadows: the first later policy that covers aps[i], or -1."""
     for j in range(i + 1, len(aps)):
-        if _is_subset(aps[i], aps[j]):
+        if subsets.is_subset(aps[i], aps[j]):
             return j
     return -1
 
@@ -331,15 +324,20 @@ def _deep_equal(a: AutomationPolicy, b: AutomationPolicy) -> bool:
 def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[AutomationPolicy] | None:
     from caddy_py.httpcaddyfile.gosort import slice_stable
 
+    subsets = SubsetIndex()
+
     def less(x: AutomationPolicy, y: AutomationPolicy) -> bool:
-        if _is_subset(x, y):
+        if subsets.is_subset(x, y):
             return True
-        if _is_subset(y, x):
+        if subsets.is_subset(y, x):
             return False
         return len(x.subjects) > len(y.subjects)
 
     aps = list(aps)
     slice_stable(aps, less)
+    # the first pass only removes the policy it stands on, so the sorted order indexes it
+    subsets.index(aps)
+    alive = {id(ap) for ap in aps}
 
     empty_count = 0
     orig_len = len(aps)
@@ -350,12 +348,13 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
         empty.managers = []
         if _deep_equal(aps[i], empty):
             empty_count += 1
-            shadow = _shadows(i, aps)
+            shadow = subsets.first_cover(aps[i], alive)
             empty.subjects = []
-            if shadow >= 0:
-                empty.subjects = aps[shadow].subjects
-                empty.managers = aps[shadow].managers
-            if i == len(aps) - 1 or (shadow >= 0 and _deep_equal(aps[shadow], empty)):
+            if shadow is not None:
+                empty.subjects = shadow.subjects
+                empty.managers = shadow.managers
+            if i == len(aps) - 1 or (shadow is not None and _deep_equal(shadow, empty)):
+                alive.discard(id(aps[i]))
                 del aps[i]
                 i -= 1
         i += 1
@@ -377,7 +376,7 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
                     and a.reuse_private_keys == b.reuse_private_keys
                     and a.renewal_window_ratio == b.renewal_window_ratio):
                 if a.subjects and not b.subjects:
-                    if _shadows(i, aps) >= j:
+                    if _shadows(i, aps, subsets) >= j:
                         del aps[i]
                         restart = True
                         break
