@@ -2,7 +2,8 @@
 
 Driven by run.py over stdin/stdout, one JSON command per line:
   {"cmd": "connect", "port": P, "path": "/ws", "n": N, "src": "127.0.0.2", "concurrency": C}
-  {"cmd": "expect", "n": TOTAL, "latency": bool, "timeout": S}   -> "armed", later the result
+  {"cmd": "expect", "n": TOTAL, "latency": bool, "timeout": S, "quiet": Q}  -> "armed", then the
+      result once TOTAL frames arrived, S seconds passed, or nothing arrived for Q seconds
   {"cmd": "stats"}, {"cmd": "quit"}
 Frames are counted with a lean parser over whole reads (never decoded, shorty ones neither);
 only paced events are opened, to read the backend's send time and compute the latency.
@@ -215,10 +216,19 @@ async def expect(app: App, cmd: dict, out) -> dict:
     app.lat = []
     app.done.clear()
     out({"armed": True})
-    try:
-        await asyncio.wait_for(app.done.wait(), float(cmd.get("timeout", 60)))
-    except asyncio.TimeoutError:
-        pass
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + float(cmd.get("timeout", 60))
+    quiet_ns = int(float(cmd.get("quiet", 0)) * 1e9)  # give up early once deliveries stop (closed subscribers)
+    for _ in range(100_000):  # bounded; each turn waits at most 0.25 s
+        left = deadline - loop.time()
+        if app.done.is_set() or left <= 0:
+            break
+        try:
+            await asyncio.wait_for(app.done.wait(), min(left, 0.25))
+        except asyncio.TimeoutError:
+            pass
+        if quiet_ns and app.last_ns and time.time_ns() - app.last_ns > quiet_ns:
+            break
     app.latency = False
     res = {"count": app.count, "first_ns": app.first_ns, "last_ns": app.last_ns}
     if app.lat:

@@ -86,7 +86,9 @@ def summary_lines(result: dict) -> list[str]:
             f"system {b['system_cpu_us_per_delivery']:.3f}  client {b['client_cpu_us_per_delivery']:.3f}  "
             f"p50/p99/max {lat.get('p50', 0):.1f}/{lat.get('p99', 0):.1f}/{lat.get('max', 0):.1f} ms  "
             f"rss {r['rss']['kb_per_subscriber']} KB/sub  gc {r['gc']['longest_pause_ms']:.1f} ms  "
-            f"setup {r['setup']['connections_per_s']:.0f}/s  keepalive@54s {r['keepalive']['server_core_fraction_at_54s']:.4f}")
+            f"setup {r['setup']['connections_per_s']:.0f}/s  "
+            f"keepalive@54s {r.get('keepalive', {}).get('server_core_fraction_at_54s', 0):.4f}  "
+            f"closed {r['client_end']['closes']}")
     for name, v in result["verdicts"].items():
         lines.append(f"{name:>22}: {v['verdict']:>12}  ({v['measured']})  {v['target']}")
     return lines
