@@ -3,6 +3,7 @@ settings) gives caddy's exact output, so the indexed shadow search keeps Go's ch
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def test_same_as_caddy(seed: int, tmp_path: Path, caddy_bin: str, caddy_env: dic
     try:
         ours = adapt(text.encode(), "Caddyfile")[0]
     except CaddyfileError as e:
-        assert p.returncode == 1 and str(e) in p.stderr, text
+        pointers = re.compile(r"0x[0-9a-f]+")  # Go prints real pointer values in some messages
+        assert p.returncode == 1 and pointers.sub("0x", str(e)) in pointers.sub("0x", p.stderr), text
         return
     assert p.returncode == 0, (text, p.stderr)
     assert ours + "\n" == p.stdout, text
