@@ -122,6 +122,15 @@ def test_values_and_sizes(tmp_path: Path) -> None:
     }
 
 
+def test_resource_limits(tmp_path: Path) -> None:
+    """§11 limits are written as given, 0 included (it disables a limit whose default is not 0)."""
+    body = ("\twebsocket_notifier ws://b/ws {\n\t\tmax_channels_per_connection 0\n\t\tmax_pending_subscribes 8\n"
+            "\t\tmax_requests_per_second 0\n\t\trequest_burst 0\n\t\tmax_connections 500\n\t}\n")
+    assert notifier(adapt(tmp_path, site(body))) == {
+        "handler": "websocket_notifier", "upstream": "ws://b/ws", "max_channels_per_connection": 0,
+        "max_pending_subscribes": 8, "max_requests_per_second": 0, "request_burst": 0, "max_connections": 500}
+
+
 def test_ordered_after_file_server(tmp_path: Path) -> None:
     cfg = adapt(tmp_path, site("\twebsocket_notifier ws://b/ws\n\tfile_server\n\treverse_proxy /api/* a:1\n"))
     assert [h["handler"] for h in site_handlers(cfg)] == ["reverse_proxy", "file_server", "websocket_notifier"]
@@ -160,6 +169,13 @@ def test_header_ops_match_reverse_proxy(tmp_path: Path, caddy_bin: str, caddy_en
     ("\twebsocket_notifier ws://b {\n\t\tsubscribe_retries 3\n\t}\n",
      "subscribe_retries > 0 while subscribe_try_interval not set: 3 0"),
     ("\twebsocket_notifier ws://b {\n\t\theader_up ?X a\n\t}\n", "the default header modifier ('?') can only be used"),
+    ("\twebsocket_notifier ws://b {\n\t\tmax_connections\n\t}\n", "wrong argument count"),
+    ("\twebsocket_notifier ws://b {\n\t\tmax_connections many\n\t}\n",
+     'bad max_connections value many: strconv.Atoi: parsing "many": invalid syntax'),
+    ("\twebsocket_notifier ws://b {\n\t\tmax_pending_subscribes -1\n\t}\n",
+     "bad max_pending_subscribes value -1: must not be negative"),
+    ("\twebsocket_notifier ws://b {\n\t\trequest_burst 0\n\t}\n",
+     "request_burst < 1 while max_requests_per_second > 0: 0 100"),
 ])
 def test_errors(tmp_path: Path, body: str, message: str) -> None:
     error = adapt_error(tmp_path, site(body))

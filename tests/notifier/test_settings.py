@@ -34,6 +34,8 @@ def test_effective_values_fix22() -> None:
     ({"compression": "gzip"}, ["compression"]),
     ({"ping_type": "loud"}, ["ping_type"]),
     ({"chan_size": -1}, ["chan_size"]),
+    ({"request_burst": 0}, ["request_burst", "max_requests_per_second"]),
+    ({"max_connections": -1}, ["max_connections"]),
 ])
 def test_invalid(extra: dict, words: list[str]) -> None:
     with pytest.raises(ValueError) as e:
@@ -55,3 +57,12 @@ def test_limits_and_hub_settings() -> None:
     assert (h.keep_alive, h.max_event_buffer_size, h.subscribe_retries, h.subscribe_try_interval) == (30, 5, 1, 2)
     assert h.channel_category == [("^a", "A")] and h.max_channels_per_connection == 3 and h.max_connections == 9
     assert cfg.metadata == {"k": "{http.request.uri}"}
+
+
+def test_zero_disables_limits() -> None:
+    h = parse({**UP, "max_channels_per_connection": 0, "max_pending_subscribes": 0,
+               "max_requests_per_second": 0, "request_burst": 0}).hub
+    assert (h.max_channels_per_connection, h.max_pending_subscribes, h.max_requests_per_second) == (0, 0, 0)
+    d = parse(dict(UP)).hub
+    assert (d.max_channels_per_connection, d.max_pending_subscribes, d.max_requests_per_second,
+            d.request_burst, d.max_connections) == (1024, 64, 100, 200, 0)

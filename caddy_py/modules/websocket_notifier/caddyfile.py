@@ -29,6 +29,10 @@ _INTS = {
     "max_event_buffer_size": "bad size value", "subscribe_retries": "bad subscribe_retries value",
 }
 _STRINGS = ("compression", "ping_type")
+# §11 resource limits (not in the Go module): written even when 0, since 0 disables a limit
+# whose runtime default is not 0
+_LIMITS = ("max_channels_per_connection", "max_pending_subscribes", "max_requests_per_second",
+           "request_burst", "max_connections")
 
 
 def validate(cfg: dict[str, Any]) -> str | None:
@@ -52,6 +56,10 @@ def validate(cfg: dict[str, Any]) -> str | None:
     interval = cfg.get("subscribe_try_interval", 0)
     if retries > 0 and interval <= 0:
         return f"subscribe_retries > 0 while subscribe_try_interval not set: {retries} {interval}"
+    rate = cfg.get("max_requests_per_second", 100)
+    burst = cfg.get("request_burst", 200)
+    if rate > 0 and burst < 1:
+        return f"request_burst < 1 while max_requests_per_second > 0: {burst} {rate}"
     return None
 
 
@@ -101,6 +109,16 @@ def parse_websocket_notifier(h: Helper) -> dict:
                 _set(cfg, key, atoi(h.val()))
             except GoValueError as e:
                 raise h.err(f"{_INTS[key]} {h.val()}: {e}") from None
+        elif key in _LIMITS:
+            if not h.next_arg():
+                raise h.arg_err()
+            try:
+                value = atoi(h.val())
+            except GoValueError as e:
+                raise h.err(f"bad {key} value {h.val()}: {e}") from None
+            if value < 0:
+                raise h.err(f"bad {key} value {h.val()}: must not be negative")
+            cfg[key] = value
         elif key in _STRINGS:
             if not h.next_arg():
                 raise h.arg_err()

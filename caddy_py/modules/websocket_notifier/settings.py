@@ -90,6 +90,8 @@ def parse(cfg: dict[str, Any]) -> NotifierConfig:
         max_requests_per_second=float(_int(cfg, "max_requests_per_second", int(defaults.max_requests_per_second))),
         request_burst=_int(cfg, "request_burst", defaults.request_burst),
         max_connections=_int(cfg, "max_connections", defaults.max_connections))
+    if hub.max_requests_per_second > 0 and hub.request_burst < 1:
+        raise ValueError("request_burst must be at least 1 while max_requests_per_second > 0")
     headers = cfg.get("headers") or {}
     up_ops = HeaderOps.from_json(headers.get("request"))
     dial_headers: CIMultiDict[str] = CIMultiDict()
