@@ -15,6 +15,10 @@ _GO_SPACES = frozenset("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2
                        "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _GO_SPACE_STR = "".join(sorted(_GO_SPACES))
 _HEREDOC_MARKER = re.compile(r"[A-Za-z0-9_-]+\Z")
+# runs the state machine would take one character at a time with no change of state:
+# the rest of a plain word (no quote, escape, comment, brace or "<"), and blanks within a line
+_WORD_REST = re.compile("[^" + re.escape(_GO_SPACE_STR + "\\`\"#{}<") + "]+")
+_BLANKS = re.compile("[" + re.escape(_GO_SPACE_STR.replace("\n", "")) + "]+")
 
 FORMAT_WARNING = "Caddyfile input is not formatted; run 'caddy fmt --overwrite' to fix inconsistencies"
 
@@ -94,6 +98,11 @@ class _Formatter:
 
     def run(self, text: str) -> str:  # noqa: C901 - one state machine, kept in one piece like Go's
         write = self.write
+        out = self.out
+        word_rest = _WORD_REST.match
+        blanks = _BLANKS.match
+        n = len(text)
+        i = 0
         space = True
         open_brace_space = False
         new_lines = 0
@@ -105,7 +114,9 @@ class _Formatter:
         marker: list[str] = []
         closing: list[str] = []
 
-        for ch in text:
+        while i < n:
+            ch = text[i]
+            i += 1
             if quotes == "" and heredoc == _CLOSED and not heredoc_escaped and space and self.last == "<" and ch == "<":
                 write(ch)
                 heredoc = _OPENING
@@ -153,8 +164,12 @@ class _Formatter:
                     comment = False
                     space = True
                     self.next_line()
-                else:
-                    write(ch)
+                else:  # the comment's text up to the end of the line, as it is
+                    end = text.find("\n", i)
+                    end = n if end < 0 else end
+                    out.append(text[i - 1:end])
+                    self.last = text[end - 1]
+                    i = end
                 continue
 
             if not escaped and ch == "\\":
@@ -204,6 +219,10 @@ class _Formatter:
                 if ch == "\n":
                     self.finish_line()
                     new_lines += 1
+                else:
+                    m = blanks(text, i)
+                    if m:
+                        i = m.end()
                 continue
             space_prior = space
             space = False
@@ -267,6 +286,14 @@ class _Formatter:
             self.current_token.append(ch)
             write(ch)
             self.beginning_of_line = False
+            if not space and not comment:  # the rest of a plain word goes through unchanged
+                m = word_rest(text, i)
+                if m:
+                    rest = m.group()
+                    self.current_token.append(rest)
+                    out.append(rest)
+                    self.last = rest[-1]
+                    i = m.end()
 
         if self.open_brace and not self.open_brace_written:
             self.flush_open_brace(open_brace_space)  # a brace that ends the input is kept
