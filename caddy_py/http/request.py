@@ -36,7 +36,12 @@ class Request:
         self.host: str = raw.headers.get("Host", "")
         self.scheme: str = raw.scheme
         peer = raw.transport.get_extra_info("peername") if raw.transport else None
-        self.remote_addr: str = f"{peer[0]}:{peer[1]}" if peer else ""
+        # Go's RemoteAddr: "ip:port", IPv6 in brackets; "@" for a unix socket peer
+        if isinstance(peer, tuple):
+            ip = peer[0]
+            self.remote_addr: str = f"[{ip}]:{peer[1]}" if ":" in ip else f"{ip}:{peer[1]}"
+        else:
+            self.remote_addr = "@" if raw.transport is not None else ""
         # http.vars.* (the `vars` handler and matchers; also Caddy internals like client_ip)
         self.vars: dict[str, Any] = {}
         self.replacer = replacer

@@ -128,3 +128,24 @@ async def test_invoke_named_route(serve):
     s = await serve(cfg)
     assert await s.body("/a") == "common for a"
     assert (await s.get("/missing"))[0] == 500
+
+
+async def test_ipv6_remote_address(serve):
+    import socket
+
+    import aiohttp
+    import pytest
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    cfg = server_config([{"match": [{"remote_ip": {"ranges": ["::1/128"]}}],
+                          "handle": [respond("{http.request.remote} {http.request.remote.host} {http.vars.client_ip}")]}])
+    cfg["apps"]["http"]["servers"]["srv0"]["listen"] = ["[::1]:0"]
+    try:
+        s = await serve(cfg)
+    except Exception as e:  # noqa: BLE001 - a host without ::1
+        pytest.skip(f"cannot listen on ::1: {e}")
+    async with aiohttp.ClientSession() as c:
+        async with c.get(f"http://[::1]:{s.port}/") as r:
+            remote, host, client = (await r.text()).split(" ")
+    assert remote.startswith("[::1]:") and host == "::1" and client == "::1"
