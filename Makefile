@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# the example backend in the background (stopped when this exits), caddy-py in the foreground
 run: $(STAMP)
-	$(BIN)/caddy-py adapt --config Caddyfile.example --pretty
+	$(BIN)/python -m caddy_py.examples.backend --listen 127.0.0.1:6081 & backend=$$!; \
+	trap 'kill $$backend 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/caddy-py run --config Caddyfile.example --adapter caddyfile
 
 adapt: $(STAMP)
 	$(BIN)/caddy-py adapt --config Caddyfile.example --pretty

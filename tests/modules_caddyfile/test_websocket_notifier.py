@@ -5,6 +5,7 @@ under reverse_proxy."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,13 +58,18 @@ EXAMPLE_HANDLER = {
     "handler": "websocket_notifier",
     "headers": {"request": {"add": {"X-Notifier": ["caddy-py"]}}},
     "keep_alive": 30 * S,
+    "max_channels_per_connection": 64,
+    "max_connections": 1000,
     "max_event_buffer_size": 1024,
     "max_message_size": 256000,
+    "max_pending_subscribes": 16,
+    "max_requests_per_second": 20,
     "metadata": {"remote_host": "{http.request.remote.host}", "ua": "{http.request.header.user-agent}"},
     "ping_interval": 50 * S,
     "ping_type": "text",
     "pong_wait": 60 * S,
     "recover_wait": 5 * S,
+    "request_burst": 40,
     "shorty_reset_count": 1000,
     "subscribe_retries": 3,
     "subscribe_try_interval": 2 * S,
@@ -72,28 +78,37 @@ EXAMPLE_HANDLER = {
 }
 
 
-def test_caddyfile_example() -> None:
+def test_caddyfile_example(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
     """`caddy-py adapt --config Caddyfile.example` (the real command, from the repo root) prints
-    the JSON the Go module would produce."""
+    the JSON the Go module would produce: the notifier handler as written by hand, the rest as
+    the real caddy adapts the same file with the notifier block swapped for a marker `respond`."""
     out = caddy_py_adapt(ROOT, "Caddyfile.example")
     assert out.code == 0, out.error
-    assert json.loads(out.stdout) == {
-        "logging": {"logs": {
-            "default": {"exclude": ["http.handlers.websocket_notifier"]},
-            "notifier": {"level": "DEBUG", "include": ["http.handlers.websocket_notifier"]},
-        }},
-        "apps": {"http": {
-            "servers": {"srv0": {
-                "listen": [":6080"],
-                "routes": [{"match": [{"path": ["/ws"]}], "handle": [EXAMPLE_HANDLER]}],
-            }},
-            "metrics": {},
-        }},
-    }
-    # printed as Go prints a handler module: keys sorted at every depth
-    handle = out.stdout[out.stdout.index('"handle": ['):]
-    keys = [line.split('"')[1] for line in handle.splitlines() if line.startswith("\t" * 9 + '"')]
-    assert keys == sorted(EXAMPLE_HANDLER)
+    text = (ROOT / "Caddyfile.example").read_text()
+    block = re.search(r"^(\t+)websocket_notifier .*?^\1}\n", text, re.M | re.S)
+    assert block is not None
+    marked = text.replace(block.group(0), f'{block.group(1)}respond "NOTIFIER"\n')
+    (tmp_path / "Caddyfile.example").write_text(marked)  # same name: file_server hides the config file
+    real = caddy_adapt(caddy_bin, tmp_path, "Caddyfile.example", env=caddy_env)
+    assert real.code == 0, real.error
+    marker = {"body": "NOTIFIER", "handler": "static_response"}
+
+    def swap(node: object) -> object:
+        if node == marker:
+            return EXAMPLE_HANDLER
+        if isinstance(node, dict):
+            return {k: swap(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [swap(v) for v in node]
+        return node
+
+    expected = swap(json.loads(real.stdout))
+    assert json.dumps(expected).count('"websocket_notifier"') == 1
+    assert json.loads(out.stdout) == expected
+    # printed as Go prints a handler module: keys sorted
+    orders: list[list[str]] = []
+    json.loads(out.stdout, object_pairs_hook=lambda pairs: orders.append([k for k, _ in pairs]) or dict(pairs))
+    assert sorted(EXAMPLE_HANDLER) in orders
 
 
 def test_minimal_omits_empty_fields(tmp_path: Path) -> None:
