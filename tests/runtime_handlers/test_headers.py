@@ -5,7 +5,7 @@ import pytest
 
 from tests.runtime_core.conftest import respond, server_config
 from tests.runtime_core.diff import Pair, Req
-from tests.runtime_handlers.differ import assert_same, json_config
+from tests.runtime_handlers.differ import assert_same, fetch, json_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -49,6 +49,8 @@ async def test_response_ops_match_caddy(caddy_bin, caddy_env, tmp_path):
             Req("POST", "/placeholder"),
             Req("GET", "/req", headers={"X-In": "a12b", "X-Gone": "bye"}), Req("GET", "/host"),
         ], NAMES)
+        status, headers, _ = await fetch(pair.ports["py"], Req("GET", "/order"), NAMES)
+        assert (status, headers["X-A"], headers["Server"]) == (200, ["outer"], ["Caddy"])
 
 
 async def test_deferred_ops_skip_error_response_but_immediate_ones_stay(serve):

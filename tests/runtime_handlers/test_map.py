@@ -6,7 +6,7 @@ import pytest
 from caddy_py.config.context import ConfigError
 from tests.runtime_core.conftest import server_config
 from tests.runtime_core.diff import Pair, Req
-from tests.runtime_handlers.differ import assert_same, json_config
+from tests.runtime_handlers.differ import assert_same, fetch, json_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -29,6 +29,8 @@ async def test_map_matches_caddy(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/exact"), Req("PUT", "/exact"), Req("GET", "/item/42"), Req("GET", "/item/42/x/y"),
             Req("GET", "/item/x"), Req("GET", "/nulls"), Req("GET", "/other?q=1"),
         ])
+        status, _, body = await fetch(pair.ports["py"], Req("GET", "/item/42/x"), ())
+        assert (status, body) == (200, b"[item 42 x] [d2] [{unmapped}]")
 
 
 @pytest.mark.parametrize("cfg, message", [

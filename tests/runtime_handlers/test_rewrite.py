@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from caddy_py.modules.rewrite import gourl
 from tests.runtime_core.diff import Pair, Req
-from tests.runtime_handlers.differ import assert_same, json_config
+from tests.runtime_handlers.differ import assert_same, fetch, json_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -55,6 +55,8 @@ async def test_rewrites_match_caddy(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/re2/7.txt"), Req("GET", "/re2/7"),
             Req("GET", "/query/p?old=1&s=0&a=1&r=a1b2&gone=x&keep=%20y"), Req("GET", "/query/p"),
         ])
+        status, _, body = await fetch(pair.ports["py"], Req("GET", "/strip/rest/of?x=1"), ())
+        assert (status, body) == (200, b"GET /rest/of?x=1 | /rest/of | x=1")
 
 
 @given(st.text(alphabet="/.ab", max_size=12).map(lambda s: "/" + s))

@@ -7,7 +7,7 @@ import pytest
 from caddy_py.modules.templates.gofmt import go_sprintf, go_value
 from caddy_py.modules.templates.gotemplate import Template, TemplateError
 from tests.runtime_core.diff import Pair, Req
-from tests.runtime_handlers.differ import assert_same, json_config
+from tests.runtime_handlers.differ import assert_same, fetch, json_config
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -48,7 +48,9 @@ async def test_templates_match_caddy(caddy_bin, caddy_env, tmp_path):
     (site / "index.html").write_text(
         '{{ import "/defs.html" }}<h1>{{ template "greet" "you" }}</h1>\n'
         '{{- include "/part.html" "arg1" 2 }}\n{{ range listFiles "/" }}{{ . }},{{ end }} '
-        '{{ fileExists "/part.html" }} {{ fileExists "/nope" }} {{ readFile "/plain.txt" }}')
+        '{{ fileExists "/part.html" }} {{ fileExists "/nope" }} {{ readFile "/plain.txt" }} '
+        '{{ with fileStat "/plain.txt" }}{{ .Name }} {{ .Size }} {{ .IsDir }}{{ end }} '
+        '{{ humanize "size" "2048" }} {{ humanize "size" "7" }} {{ humanize "size" "15000000" }}')
     (site / "defs.html").write_text('{{ define "greet" }}hello {{ . }}{{ end }}')
     (site / "part.html").write_text("<p>{{ index .Args 0 }} {{ index .Args 1 | printf \"%03d\" }} {{ .Req.Method }}</p>")
     (site / "plain.txt").write_text("{{ not true }}")
@@ -60,6 +62,10 @@ async def test_templates_match_caddy(caddy_bin, caddy_env, tmp_path):
             Req("GET", "/files/plain.txt"), Req("GET", "/json"), Req("GET", "/broken"), Req("GET", "/status"),
             Req("GET", "/delims"), Req("HEAD", "/files/index.html"), Req("HEAD", "/x"),
         ], ("X-T", "Content-Type", "Etag", "Last-Modified", "Accept-Ranges", "Content-Length"))
+        status, _, page = await fetch(pair.ports["py"], Req("GET", "/files/index.html"), ())
+        assert status == 200 and b"plain.txt 14 false 2.0 kB 7 B 15 MB" in page, page
+        status, _, page = await fetch(pair.ports["py"], Req("GET", "/p/x", headers={"X-A": "hey"}), ())
+        assert status == 200 and b"GET /rewritten/p/x 127.0.0.1 q= HEY" in page, page
 
 
 @pytest.mark.parametrize("src, data, want", [

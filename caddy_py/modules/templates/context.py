@@ -1,19 +1,23 @@
 """The data and functions Caddy's templates see (`TemplateContext`): `.Req`, `.OriginalReq`,
 `.Host`, `.RemoteIP`, `.ClientIP`, `.Cookie`, `.Args`, `.RespHeader`, Caddy's functions
-(include, import, readFile, listFiles, fileExists, placeholder/ph, env, stripHTML, httpError,
-pathEscape) and a set of the most used sprig functions. `markdown`, `splitFrontMatter`,
-`httpInclude`, `humanize`, `fileStat` and `maybe` are not available (calling them is an error).
+(include, import, readFile, listFiles, fileExists, fileStat, placeholder/ph, env, stripHTML,
+httpError, pathEscape, humanize "size") and a set of the most used sprig functions.
+`markdown`, `splitFrontMatter`, `httpInclude`, `humanize "time"` and `maybe` are not available
+(calling them is an error).
 """
 from __future__ import annotations
 
+import math
 import os
 import posixpath
+import stat
 from http.cookies import SimpleCookie
 from typing import Any, Callable
 
 from multidict import CIMultiDict
 
 from caddy_py.http.handler import HandlerError
+from caddy_py.logs.encoders import format_go_layout
 from caddy_py.modules.rewrite import gourl
 from caddy_py.modules.templates.gofmt import go_value
 from caddy_py.modules.templates.gotemplate import Template, TemplateError, truth
@@ -123,6 +127,62 @@ def strip_html(s: str) -> str:
     return "".join(out)
 
 
+class GoTime:
+    """Enough of Go's time.Time for templates: Format(layout), Unix(), String()."""
+
+    def __init__(self, ts: float) -> None:
+        self._ts = ts
+
+    def Format(self, layout: str) -> str:  # noqa: N802
+        return format_go_layout(self._ts, layout, local=True)
+
+    def Unix(self) -> int:  # noqa: N802
+        return int(self._ts)
+
+    def String(self) -> str:  # noqa: N802
+        return format_go_layout(self._ts, "2006-01-02 15:04:05.000000000 -0700 MST", local=True)
+
+    go_string = String
+
+
+class FileInfo:
+    """Go's fs.FileInfo from os.stat."""
+
+    def __init__(self, name: str, st: os.stat_result) -> None:
+        self._name, self._st = name, st
+
+    def Name(self) -> str:  # noqa: N802
+        return self._name
+
+    def Size(self) -> int:  # noqa: N802
+        return self._st.st_size
+
+    def IsDir(self) -> bool:  # noqa: N802
+        return stat.S_ISDIR(self._st.st_mode)
+
+    def ModTime(self) -> GoTime:  # noqa: N802
+        return GoTime(self._st.st_mtime)
+
+
+def humanize_bytes(n: int) -> str:
+    """go-humanize's Bytes: SI units, one decimal below 10 (`2.0 kB`, `15 MB`)."""
+    if n < 10:
+        return f"{n} B"
+    units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
+    e = min(int(math.floor(math.log(n) / math.log(1000))), len(units) - 1)
+    val = math.floor(n / 1000 ** e * 10 + 0.5) / 10
+    return f"{val:.1f} {units[e]}" if val < 10 else f"{val:.0f} {units[e]}"
+
+
+def _humanize(kind: str, data: str) -> str:
+    if kind == "size":
+        try:
+            return humanize_bytes(int(data))
+        except ValueError:
+            raise TemplateError(f'strconv.ParseUint: parsing "{data}": invalid syntax') from None
+    raise TemplateError(f"humanize {kind} is not supported by caddy-py")
+
+
 def _unsupported(name: str) -> Callable[..., Any]:
     def fn(*_a: Any) -> Any:
         raise TemplateError(f"{name} is not supported by caddy-py")
@@ -182,8 +242,9 @@ class TemplateContext:
             "stripHTML": strip_html, "listFiles": self._list_files, "fileExists": self._file_exists,
             "env": lambda name: os.environ.get(name, ""), "placeholder": self._placeholder,
             "ph": self._placeholder, "httpError": self._http_error, "pathEscape": gourl.quote_segment,
+            "fileStat": self._file_stat, "humanize": _humanize,
         })
-        for name in ("markdown", "splitFrontMatter", "httpInclude", "humanize", "fileStat", "maybe"):
+        for name in ("markdown", "splitFrontMatter", "httpInclude", "maybe"):
             f[name] = _unsupported(name)
         return f
 
@@ -228,6 +289,13 @@ class TemplateContext:
             return os.path.exists(self._path(filename))
         except TemplateError:
             raise
+
+    def _file_stat(self, filename: str) -> FileInfo:
+        path = self._path(filename)
+        try:
+            return FileInfo(os.path.basename(path.rstrip("/")) or "/", os.stat(path))
+        except OSError as e:
+            raise TemplateError(f"stat {filename}: {e.strerror}") from None
 
     def _placeholder(self, name: str) -> str:
         val, _ = self._req.replacer.get_string(name)
