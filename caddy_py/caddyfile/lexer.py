@@ -32,12 +32,45 @@ def _grammar_text() -> str:
         return (Path(__file__).resolve().parents[2] / "grammar" / "caddyfile.lark").read_text("utf-8")
 
 
+# a terminal definition: NAME.PRIORITY: /regexp/flags or "literal"
+_TERMINAL = re.compile(r'^([A-Z_]+)(?:\.-?\d+)?:[ \t]*(?:/(.*)/([imslux]*)|"((?:[^"\\]|\\.)*)")[ \t]*$', re.M)
+
+
+_LARK_ESCAPE = re.compile(r'\\(\\|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[nftr"]|[\s\S])')
+_CONTROL = {"n": "\n", "f": "\f", "t": "\t", "r": "\r", '"': '"'}
+
+
+def _lark_unescape(body: str) -> str:
+    """Lark's reading of a literal's escapes: \\xHH, \\uHHHH, \\n etc. become the character,
+    any other escape (\\s, \\\\, ...) is left for the regexp engine."""
+    def one(m: re.Match[str]) -> str:
+        esc = m.group(1)
+        if esc[0] in "xuU" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        return _CONTROL.get(esc, "\\" + esc)
+
+    return _LARK_ESCAPE.sub(one, body)
+
+
+def grammar_terminals(grammar: str) -> dict[str, str]:
+    """The grammar's terminals as the regexps Lark would build, read straight from its text.
+
+    Lexing needs only these, and importing Lark and building the grammar cost ~0.1 s at every
+    start; the terminals here are one-line regexps or string literals."""
+    out: dict[str, str] = {}
+    for m in _TERMINAL.finditer(grammar):
+        name, body, flags, literal = m.groups()
+        if body is not None:
+            body = _lark_unescape(body)
+            out[name] = f"(?{flags}:{body})" if flags else body
+        else:
+            out[name] = re.escape(_lark_unescape(literal).replace("\\\\", "\\"))
+    return out
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
-    from lark import Lark
-
-    lark = Lark(_grammar_text(), parser="lalr", lexer="basic")
-    regexps = {t.name: t.pattern.to_regexp() for t in lark.terminals}
+    regexps = grammar_terminals(_grammar_text())
     out = {name: re.compile(rx) for name, rx in regexps.items()}
     out["_MASTER"] = re.compile("|".join(f"(?P<{n}>{regexps[n]})" for n in _MASTER_ORDER))
     return out
