@@ -31,6 +31,14 @@ _CASES: dict[str, dict[str, str]] = {
         "match_header_bad": site("\theader {\n\t\tmatch header\n\t}\n"),
         "match_bad": site("\theader {\n\t\tmatch {\n\t\t\tnope 1\n\t\t}\n\t}\n"),
     },
+    "log_append": {
+        "late": site("\tlog_append key {http.request.uri}\n"),
+        "early_with_matcher": site("\tlog_append /api/* <key {http.request.method}\n"),
+        "lone_angle": site("\tlog_append < v\n"),
+        "empty_value": site("\tlog_append key \"\"\n"),
+        "missing_value": site("\tlog_append key\n"),
+        "missing_all": site("\tlog_append\n"),
+    },
     "request_header": {
         "set": site("\trequest_header X-A b\n"),
         "ops": site("\trequest_header +X-A b\n\trequest_header -X-B\n\trequest_header X-C a b\n"
