@@ -121,11 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "envfile", None):
             _load_envfiles(args.envfile)
-        return COMMANDS[args.command](args)
-    except CaddyfileError as e:
-        sys.stderr.write(f"Error: {e}\n")
-        return 1
     except UserError as e:
+        # Caddy loads env files before the command runs and logs the failure as a JSON line
+        from caddy_py.commands.adapt import log_line
+
+        log_line("error", str(e))
+        return 1
+    try:
+        return COMMANDS[args.command](args)
+    except (CaddyfileError, UserError) as e:
         sys.stderr.write(f"Error: {e}\n")
         return 1
     except KeyboardInterrupt:

@@ -10,7 +10,8 @@ def load_envfile(path: str) -> None:
     try:
         text = open(path, encoding="utf-8").read()
     except OSError as e:
-        raise UserError(f"loading environment file {path}: {e.strerror}") from None
+        reason = (e.strerror or str(e)).lower()
+        raise UserError(f"loading additional environment variables: reading environment file: open {path}: {reason}") from None
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
