@@ -4,6 +4,7 @@ backend restart. Readiness and reloads are awaited by polling with a timeout."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -146,27 +147,43 @@ async def test_metrics_after_a_known_workload(caddy_py, backend: Backend, connec
     port, admin = free_port(), free_port()
     await caddy_py(global_options(admin) + site(port, backend.url), port, admin)
     await backend.wait_connected()
-    c1 = await connect(f"ws://127.0.0.1:{port}/")
-    c2 = await connect(f"ws://127.0.0.1:{port}/")
-    await subscribe(c1, backend, ["a"], rid="1")
-    await subscribe(c2, backend, ["a", "b"], rid="2")
+    c1, c2, idle = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(3)]
+    sent: list[str] = []
+    received: list[str] = []
+
+    async def recv(c) -> dict:
+        msg = await c.recv()
+        received.append(msg.data)
+        return json.loads(msg.data)
+
+    for c, rid, channels in ((c1, "1", ["a"]), (c2, "2", ["a", "b"])):
+        sent.append(json.dumps({"operation": "subscribe", "request_id": rid, "credential": "c", "channels": channels}))
+        await c.ws.send_str(sent[-1])
+        req = await backend.next("subscribe")
+        await backend.send({"operation": "verify", "subscription_id": req["subscription_id"], "request_id": rid,
+                            "accept": channels})
+        assert (await recv(c))["accept"] == channels
     for n in range(3):
         await backend.publish(["a"], n)
     await backend.publish(["b"], "b")
-    assert [(await c1.recv_doc())["seq"] for _ in range(3)] == [1, 2, 3]
-    assert [(await c2.recv_doc())["seq"] for _ in range(4)] == [1, 2, 3, 4]
+    await backend.publish(["nobody"], "z")  # counted as requested [FIX 14], sent to nobody
+    assert [(await recv(c1))["seq"] for _ in range(3)] == [1, 2, 3]
+    assert [(await recv(c2))["seq"] for _ in range(4)] == [1, 2, 3, 4]
     m = await scrape(admin)
-    assert m["caddy_websocket_notifier_event_requested_total"] == 4
+    assert m["caddy_websocket_notifier_event_requested_total"] == 5
     assert m["caddy_websocket_notifier_event_sent_total"] == 7
     assert m["caddy_websocket_notifier_subscribe_requested_total"] == 3  # channels asked for
-    assert m["caddy_websocket_notifier_active_connection"] == 2
+    assert m["caddy_websocket_notifier_active_connection"] == 3  # sockets, the idle one too [FIX 14]
     assert m["caddy_websocket_notifier_active_subscription"] == 2
     assert m["caddy_websocket_notifier_channel_count"] == 2
     assert m["caddy_websocket_notifier_upstream_healthy"] == 1
+    assert m["caddy_websocket_notifier_websocket_inbound_bytes_total"] == sum(map(len, sent))
+    assert m["caddy_websocket_notifier_websocket_outbound_bytes_total"] == sum(map(len, received))
+    assert m["caddy_websocket_notifier_websocket_outbound_compressed_bytes_total"] == 0
     assert m['caddy_websocket_notifier_resume_total{outcome="recovered"}'] == 0
     assert m["caddy_websocket_notifier_slow_consumer_closed_total"] == 0
-    await c2.close()
-    await scrape_until(admin, "caddy_websocket_notifier_active_connection", 1)
+    await idle.close()
+    await scrape_until(admin, "caddy_websocket_notifier_active_connection", 2)
 
 
 async def test_backend_restart_resume_first_then_pending(caddy_py, backend: Backend, connect) -> None:
