@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 import aiohttp
 import pytest
@@ -223,3 +224,26 @@ async def test_metrics_current_at_scrape(serve, backend, connect) -> None:
     assert f"caddy_websocket_notifier_active_connection{{{label}}} 1.0" in text
     assert f'caddy_websocket_notifier_subscriber_count{{category="letters",{label}}} 1.0' in text
     assert f"caddy_websocket_notifier_upstream_healthy{{{label}}} 1.0" in text
+
+
+async def test_debug_lines_for_operators(serve, backend, connect, caplog) -> None:
+    """An operator at DEBUG sees a subscriber's life under Caddy's logger names, no secrets."""
+    caplog.set_level(logging.DEBUG, logger="http.handlers.websocket_notifier")
+    srv = await serve(keep_alive=60_000_000_000, max_channels_per_connection=1)
+    c = await connect(srv.url())
+    token = await subscribe(c, backend, ["a"], cred="secret-cred")
+    await c.send({"operation": "subscribe", "request_id": "r2", "credential": "c", "channels": ["b"]})
+    assert (await c.recv_doc())["message"] == "max_channels_per_connection exceeded"
+    c2 = await connect(srv.url())
+    await c2.send({"operation": "resume", "resume_token": token, "seq": 0})
+    assert (await c2.recv_doc())["operation"] == "resume_success"
+    assert await c.close_code() == 4000
+    await wait_until(lambda: any(r.getMessage() == "subscriber disconnected" for r in caplog.records))
+    lines = [(r.name, r.getMessage()) for r in caplog.records]
+    sub, hub = "http.handlers.websocket_notifier.subscriber", "http.handlers.websocket_notifier.upstream.hub"
+    for want in [(sub, "subscriber connected"), (hub, "subscribe forwarded"), (hub, "verify"),
+                 (hub, "subscribe refused by a limit"), (hub, "resumed"), (sub, "closing subscriber"),
+                 (sub, "subscriber disconnected")]:
+        assert want in lines
+    text = caplog.text + " ".join(str(getattr(r, "caddy_fields", "")) for r in caplog.records)
+    assert token not in text and "secret-cred" not in text

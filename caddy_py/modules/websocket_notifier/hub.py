@@ -273,12 +273,16 @@ class Hub:
         self.counters.subscribe_requested += len(channels)
         limit = self._over_limit(sub, channels)
         if limit:
+            log.debug("subscribe refused by a limit", extra={"caddy_fields": {
+                "request_id": req.request_id, "channels": len(channels), "limit": limit}})
             self.counters.limit_rejects += 1
             self.actions.append(Send(conn, p.verify(req.request_id, [], channels, limit, sub.token)))
             return
         pending = Pending(channels, req.credential, state.metadata)
         self.pending[key] = pending
         sub.pending += 1
+        log.debug("subscribe forwarded" if self.upstream_connected else "subscribe held until the upstream is up",
+                  extra={"caddy_fields": {"request_id": req.request_id, "channels": len(channels)}})
         if self.upstream_connected:
             self.actions.append(ToBackend(p.backend_subscribe(sub.token, req.request_id, channels,
                                                               req.credential, state.metadata)))
@@ -311,6 +315,7 @@ class Hub:
     def _resume(self, conn: Hashable, state: ConnState, req: p.SubscriberRequest) -> None:
         sub = self.subs.get(req.resume_token) if req.resume_token else None
         if sub is None or (state.sub is not None and state.sub is not sub):
+            log.debug("resume failed", extra={"caddy_fields": {"known": sub is not None}})
             self.counters.resume_failed += 1
             self.actions.append(Send(conn, p.RESUME_FAILED))
             return
@@ -342,6 +347,8 @@ class Hub:
                 self.actions.append(Send(conn, data, False))
                 sent += 1
         self.counters.event_sent += sent
+        log.debug("resumed", extra={"caddy_fields": {"recovered": recovered, "replayed": sent,
+                                                     "channels": len(chans)}})
 
     # -- backend input ---------------------------------------------------------------------
     def backend_message(self, data: bytes) -> None:
@@ -396,6 +403,8 @@ class Hub:
             return
         sub.pending -= 1
         accept = p.strs(msg.accept)
+        log.debug("verify", extra={"caddy_fields": {"request_id": rid, "accept": len(accept),
+                                                    "reject": len(p.strs(msg.reject)), "attached": sub.conn is not None}})
         for ch in accept:
             self._add_channel(sub, ch, req.credential)
         if sub.conn is not None:
@@ -404,7 +413,8 @@ class Hub:
 
     def _deauthorize(self, cred: str) -> None:
         emptied: list[str] = []
-        for sub in list(self.cred_subs.get(cred, ())):
+        subs = list(self.cred_subs.get(cred, ()))
+        for sub in subs:
             chans = sub.creds.get(cred, set())
             self._drop_cred(sub, cred)
             covered: set[str] = set()
@@ -415,6 +425,7 @@ class Hub:
                 self._remove_channel(sub, ch, emptied)
             if removed and sub.conn is not None:
                 self.actions.append(Send(sub.conn, p.unsubscribed(removed)))
+        log.debug("deauthorize", extra={"caddy_fields": {"subscriptions": len(subs), "channels_emptied": len(emptied)}})
         self._send_unsubscribe(emptied)
 
     # -- ticks -----------------------------------------------------------------------------
@@ -431,6 +442,7 @@ class Hub:
         for token, rid in expired:
             req = self.pending.pop((token, rid))
             self.counters.subscribe_timeout += 1
+            log.debug("subscribe timed out", extra={"caddy_fields": {"request_id": rid, "channels": len(req.channels)}})
             sub = self.subs.get(token)
             if sub is None:
                 continue
@@ -441,6 +453,7 @@ class Hub:
     def _prune(self) -> None:
         keep = self.config.keep_alive
         for sub in [s for s in self.subs.values() if s.conn is None and self.now - s.last_active >= keep]:
+            log.debug("detached subscription expired", extra={"caddy_fields": {"channels": len(sub.channels)}})
             del self.subs[sub.token]
             if sub.pending:  # FIX 13
                 for key in [k for k in self.pending if k[0] == sub.token]:

@@ -73,6 +73,8 @@ class Session(asyncio.Protocol):
         self.transport = transport
         peer = transport.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if peer else ""
+        log.debug("subscriber connected", extra={"caddy_fields": {"remote": self.peer,
+                                                                 "shorty": self.shorty_out is not None}})
         if self.shorty_out is not None:
             self._queue(_SHORTY_FRAME, False)
 
@@ -137,6 +139,7 @@ class Session(asyncio.Protocol):
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.closed = True
+        log.debug("subscriber disconnected", extra={"caddy_fields": {"remote": self.peer}})
         self.out.clear()
         self._leave_hub()
         self.notifier.sessions.discard(self)
@@ -234,6 +237,7 @@ class Session(asyncio.Protocol):
         """Start the closing handshake; abort the TCP connection if it does not end in time."""
         if self.closing or self.closed:
             return
+        log.debug("closing subscriber", extra={"caddy_fields": {"remote": self.peer, "code": code, "reason": reason}})
         self._leave_hub()
         self._flush_now()
         self.closing = True
