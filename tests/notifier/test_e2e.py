@@ -143,6 +143,15 @@ async def test_slow_consumer_gets_1013_then_recovered_resume(serve, backend, con
     srv = await serve(chan_size=2, max_event_buffer_size=100000, keep_alive=60_000_000_000)
     c = await connect(srv.url())
     token = await subscribe(c, backend, ["a"])
+    fast = await connect(srv.url())
+    await subscribe(fast, backend, ["a"], rid="fast")
+    fast_seqs: list[int] = []
+
+    async def read_fast() -> None:
+        while True:
+            fast_seqs.append((await fast.recv_doc())["seq"])
+
+    reader = asyncio.create_task(read_fast())
     # stop reading on the client side: the kernel buffers fill, then user space backs up
     c.ws._response.connection.transport.pause_reading()
     big = "x" * 65536
@@ -153,6 +162,10 @@ async def test_slow_consumer_gets_1013_then_recovered_resume(serve, backend, con
         await wait_until(lambda: srv.notifier.hub.seq >= n)
     c.ws._response.connection.transport.resume_reading()
     assert await c.close_code() == 1013
+    # the fast subscriber, reading all along, got every event in order and stays connected
+    await wait_until(lambda: len(fast_seqs) >= n)
+    reader.cancel()
+    assert fast_seqs == list(range(1, n + 1)) and srv.notifier.hub.counters.throttled == 1
     c2 = await connect(srv.url())
     await c2.send({"operation": "resume", "resume_token": token, "seq": 0})
     doc = await c2.recv_doc()
