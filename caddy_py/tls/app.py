@@ -149,7 +149,8 @@ class TLSApp:
         if self.manager is None:
             return cert
         target = name or normalized_name(local_ip)
-        if cert is None and name and target not in self.manager.names:
+        stale = cert is None or (cert.managed and cert.needs_renewal())
+        if stale and name and target not in self.manager.names:
             p = self.manager.policy_for(target)
             if p is not None and p.on_demand and await self.permission.allowed(target):
                 self.manager.manage({target: True})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import random
 from typing import Any
@@ -103,35 +102,50 @@ class Manager:
             self.obtaining[name] = task
         return task
 
+    def issuers_for(self, name: str) -> list[dict[str, Any]]:
+        p = self.policy_for(name)
+        return list(p.issuers) if p is not None and p.issuers else [self.issuer_for(name)]
+
     async def _obtain(self, name: str, renewing: bool, now: dt.datetime | None = None) -> Certificate | None:
-        issuer = self.issuer_for(name)
-        module = issuer.get("module", "")
+        """Obtain (or renew) `name` from the policy's issuers, each tried in order as Caddy does;
+        on failure retry later with backoff."""
         log = RENEW_LOG if renewing else OBTAIN_LOG
-        try:
-            key, issue = self._issuing(issuer, name)
-            cert = self._from_storage(key, name)
-            if cert is None or cert.needs_renewal(now):
-                log.info("obtaining certificate" if not renewing else "renewing certificate",
-                         extra={"caddy_fields": {"identifier": name}})
-                cert = await asyncio.get_running_loop().run_in_executor(None, issue)
-                self.storage.save_cert(key, name, cert.chain_pem, cert.key_pem, {
-                    "sans": [name], "issuer_data": None})
-                log.info("certificate obtained successfully" if not renewing else "certificate renewed successfully",
-                         extra={"caddy_fields": {"identifier": name, "issuer": key}})
-            cert.managed, cert.issuer_key = True, key
-            MANAGED.add(cert)
-            MANAGED.remove_name(name, keep=cert)
+        errors = []
+        for issuer in self.issuers_for(name):
+            try:
+                cert = await self._obtain_from(issuer, name, renewing, now)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # noqa: BLE001 - next issuer, then retried later; serving goes on
+                errors.append(f"{issuer.get('module', '')}: {e}")
+                log.error("could not get certificate from issuer", extra={"caddy_fields": {
+                    "identifier": name, "issuer": issuer.get("module", ""), "error": str(e)}})
+                continue
             self.failures.pop(name, None)
             return cert
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # noqa: BLE001 - retried later; serving goes on
-            n = self.failures[name] = self.failures.get(name, 0) + 1
-            wait = RETRY_BACKOFF[min(n - 1, len(RETRY_BACKOFF) - 1)]
-            log.error("could not get certificate from issuer", extra={"caddy_fields": {
-                "identifier": name, "issuer": module, "error": str(e), "attempt": n, "retrying_in": wait}})
-            asyncio.get_running_loop().call_later(wait * (0.9 + random.random() * 0.2), self._retry, name)
-            return None
+        n = self.failures[name] = self.failures.get(name, 0) + 1
+        wait = RETRY_BACKOFF[min(n - 1, len(RETRY_BACKOFF) - 1)]
+        log.error("will retry", extra={"caddy_fields": {"identifier": name, "error": "; ".join(errors),
+                                                         "attempt": n, "retrying_in": wait}})
+        asyncio.get_running_loop().call_later(wait * (0.9 + random.random() * 0.2), self._retry, name)
+        return None
+
+    async def _obtain_from(self, issuer: dict[str, Any], name: str, renewing: bool,
+                           now: dt.datetime | None) -> Certificate:
+        log = RENEW_LOG if renewing else OBTAIN_LOG
+        key, issue = self._issuing(issuer, name)
+        cert = self._from_storage(key, name)
+        if cert is None or cert.needs_renewal(now):
+            log.info("obtaining certificate" if not renewing else "renewing certificate",
+                     extra={"caddy_fields": {"identifier": name}})
+            cert = await asyncio.get_running_loop().run_in_executor(None, issue)
+            self.storage.save_cert(key, name, cert.chain_pem, cert.key_pem, {"sans": [name], "issuer_data": None})
+            log.info("certificate obtained successfully" if not renewing else "certificate renewed successfully",
+                     extra={"caddy_fields": {"identifier": name, "issuer": key}})
+        cert.managed, cert.issuer_key = True, key
+        MANAGED.add(cert)
+        MANAGED.remove_name(name, keep=cert)
+        return cert
 
     def _issuing(self, issuer: dict[str, Any], name: str) -> tuple[str, Any]:
         """(storage key of the issuer, blocking function issuing a certificate for `name`)."""
@@ -168,15 +182,16 @@ class Manager:
         for name in self.names:
             if MANAGED.candidates(name):
                 continue
-            issuer = self.issuer_for(name)
-            try:
-                key = self._issuing(issuer, name)[0]
-            except IssuerUnsupported:
-                continue
-            cert = self._from_storage(key, name)
-            if cert is not None and not cert.needs_renewal():
-                cert.managed, cert.issuer_key = True, key
-                MANAGED.add(cert)
+            for issuer in self.issuers_for(name):
+                try:
+                    key = self._issuing(issuer, name)[0]
+                except IssuerUnsupported:
+                    continue
+                cert = self._from_storage(key, name)
+                if cert is not None and not cert.needs_renewal():
+                    cert.managed, cert.issuer_key = True, key
+                    MANAGED.add(cert)
+                    break
 
     # -- renewal -----------------------------------------------------------------------------
     def renew_due(self, now: dt.datetime | None = None) -> list[str]:
@@ -201,7 +216,3 @@ class Manager:
                     ca.renew_intermediate_if_due()
             except Exception as e:  # noqa: BLE001
                 RENEW_LOG.error("renewal check failed: %s", e)
-
-
-def storage_meta(cert: Certificate) -> str:
-    return json.dumps({"sans": cert.names})

@@ -83,7 +83,16 @@ async def pebble(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterato
                 if not line:
                     raise RuntimeError("pebble exited before serving")
                 if b"ACME directory available at" in line:
-                    return
+                    break
+            # pebble logs that line just before it starts listening: connect until it accepts
+            while True:
+                try:
+                    _, w = await asyncio.open_connection("127.0.0.1", port)
+                except ConnectionRefusedError:
+                    await asyncio.sleep(0)
+                    continue
+                w.close()
+                return
 
         await asyncio.wait_for(ready(), 30)
         return Pebble(port, mgmt, ca.pem_path)

@@ -148,3 +148,17 @@ async def test_unreachable_acme_server_is_logged_and_serving_goes_on(runtime, da
                "127.0.0.1" in r.caddy_fields["error"] for r in caplog.records)  # type: ignore[attr-defined]
     status, body, _ = await https_get(sp, "foo.localhost", client_context(root_pem(data_home)))
     assert (status, body) == (200, "foo")
+
+
+async def test_issuers_tried_in_order(runtime, data_home: Path) -> None:
+    """An unreachable ACME CA first, the local CA second: the second issues, as Caddy falls back."""
+    hp, sp = free_port(), free_port()
+    site = ("fallback.example.com {\n\tbind 127.0.0.1\n\ttls {\n\t\tissuer acme {\n"
+            "\t\t\tdir http://127.0.0.1:9/directory\n\t\t}\n\t\tissuer internal\n\t}\n\trespond fb\n}\n")
+    rt = await runtime(caddyfile(site, hp, sp))
+    manager = rt.current.apps["tls"].manager  # type: ignore[union-attr]
+    assert [i["module"] for i in manager.issuers_for("fallback.example.com")] == ["acme", "internal"]
+    results = await asyncio.wait_for(asyncio.gather(*manager.obtaining.values()), 30)
+    assert results[0] is not None and results[0].issuer_key == "local"
+    status, body, _ = await https_get(sp, "fallback.example.com", client_context(root_pem(data_home)))
+    assert (status, body) == (200, "fb")
