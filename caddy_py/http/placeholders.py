@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote
 
 from caddy_py.http.matchers.host import request_host
+from caddy_py.http.request import split_target
 
 
 def _split_hostport(hp: str) -> tuple[str, str]:
@@ -57,8 +58,7 @@ def _go_ext(p: str) -> str:
 
 
 def _orig(req: Any) -> tuple[str, str]:
-    raw = req.raw
-    path, _, query = raw.raw_path.partition("?")
+    _, path, query = split_target(req.raw.raw_path)
     return unquote(path), query
 
 

@@ -18,6 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.replacer import Replacer
 
 
+def split_target(target: str) -> tuple[str, str, str]:
+    """(authority, escaped path, raw query) of a request target; the authority is set only for
+    the absolute form (`GET http://host/path`, sent to proxies), which Go routes by its path."""
+    authority = ""
+    if not target.startswith("/") and "://" in target:
+        authority, slash, rest = target.split("://", 1)[1].partition("/")
+        target = "/" + rest if slash else "/"
+    path, _, query = target.partition("?")
+    return authority, path, query
+
+
 class Request:
     __slots__ = (
         "raw", "method", "path", "raw_query", "headers", "host", "scheme", "remote_addr",
@@ -28,12 +39,12 @@ class Request:
     def __init__(self, raw: "web.BaseRequest", replacer: "Replacer", server: Any = None) -> None:
         self.raw = raw
         self.method: str = raw.method
-        path, _, query = raw.raw_path.partition("?")
+        authority, path, query = split_target(raw.raw_path)
         self.path: str = path  # escaped path, as in the request line
         self.raw_query: str = query  # as sent (aiohttp's query_string is decoded)
         self.headers: CIMultiDict[str] = CIMultiDict(raw.headers)
         # the Host header as sent ("" without one; aiohttp's .host would look up the FQDN)
-        self.host: str = raw.headers.get("Host", "")
+        self.host: str = authority or raw.headers.get("Host", "")
         self.scheme: str = raw.scheme
         peer = raw.transport.get_extra_info("peername") if raw.transport else None
         # Go's RemoteAddr: "ip:port", IPv6 in brackets; "@" for a unix socket peer

@@ -22,7 +22,7 @@ from caddy_py.http.aio import DEFAULT_MAX_HEADER_BYTES, AioServer, go_error_resp
 from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.placeholders import http_value
-from caddy_py.http.request import Request
+from caddy_py.http.request import Request, split_target
 from caddy_py.http.routes import RouteError, RouteList, empty_handler, error_empty_handler
 from caddy_py.replacer import PlaceholderError, Replacer
 
@@ -196,7 +196,7 @@ class HTTPServer:
         # error routes see the original request
         raw = req.raw
         req.method = raw.method
-        req.path, _, req.raw_query = raw.raw_path.partition("?")
+        _, req.path, req.raw_query = split_target(raw.raw_path)
         req.error = err
         level = logging.ERROR if err.status >= 500 else logging.DEBUG
         if ERROR_LOG.isEnabledFor(level):

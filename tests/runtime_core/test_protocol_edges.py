@@ -20,7 +20,9 @@ def has_server_header(resp: bytes) -> bool:
 
 def make(port: int) -> dict:
     return {"apps": {"http": {"servers": {"s": {"listen": [f"127.0.0.1:{port}"], "routes": [
-        {"handle": [{"handler": "static_response", "body": "ok"}]}]}}}}}
+        {"match": [{"path": ["/x"], "host": ["other.test"]}], "handle": [{"handler": "static_response", "status_code": 204}]},
+        {"handle": [{"handler": "static_response", "body": "ok"}]}],
+        "automatic_https": {"disable": True}}}}}}
 
 
 CASES = [
@@ -28,6 +30,7 @@ CASES = [
     b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",       # two Hosts
     b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     b"GET / HTTP/1.0\r\n\r\n",                                                   # 1.0 needs no Host
+    b"GET http://other.test/x?y=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",  # absolute-form
 ] + [  # Caddy reads 16 KiB + Go's 4096 bytes of request line and headers; more is 431
     b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * n + b"\r\nConnection: close\r\n\r\n"
     for n in (20400, 20440, 1 << 20)
