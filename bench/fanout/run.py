@@ -123,12 +123,16 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
         events = opts.shorty_events(n) if shorty else opts.burst_events(n)
         burst(client, snap, backend_port, n, max(1, events // 50), timeout=60)
         if profile:
-            server.send_signal(signal.SIGUSR1)
+            server.send_signal(signal.SIGRTMIN + 3)  # hook/sitecustomize.py
+            wait_until("the profiler", lambda: Path(f"{prof_file}.on").exists(), timeout=10)
         res["burst"] = burst(client, snap, backend_port, n, events, timeout=120)
         if profile:
-            server.send_signal(signal.SIGUSR2)
-            wait_until("the profile", lambda: prof_file.exists() and prof_file.stat().st_size > 0)
-            res["profile"] = top_functions(prof_file, HERE / "profile.txt", n, events)
+            server.send_signal(signal.SIGRTMIN + 4)
+            wait_until("the profile", prof_file.exists)
+            try:
+                res["profile"] = top_functions(prof_file, HERE / "profile.txt", n, events)
+            except (TypeError, ValueError, EOFError) as e:  # an empty or unreadable dump
+                res["profile"] = [{"error": str(e)}]
 
         if not shorty and not profile and opts.paced:
             res["paced"] = paced(client, snap, backend_port, n, opts.paced)
@@ -193,6 +197,7 @@ def burst(client: Client, snap, backend_port: int, n: int, events: int, timeout:
             "deliveries_per_server_cpu_s": round(count / (cpu["server_cpu_us"] / 1e6)) if cpu["server_cpu_us"] else 0,
             "others_cpu_share": round(cpu["others_cpu_us"] / max(1.0, cpu["system_cpu_us"]), 3),
             "server_core_fraction": round(cpu["server_cpu_us"] / (secs * 1e6), 3) if secs > 0 else 0,
+            "client_core_fraction": round(cpu["client_cpu_us"] / (secs * 1e6), 3) if secs > 0 else 0,
             "backend_send_s": round((sent["last_ns"] - sent["first_ns"]) / 1e9, 3)}
 
 
@@ -207,6 +212,8 @@ def paced(client: Client, snap, backend_port: int, n: int, seconds: float) -> di
     return {"rate_per_s": PACED_RATE, "events": events, "deliveries": got["count"], "expected": events * n,
             "latency_ms": got.get("latency_ms", {}),
             "server_core_fraction": round(cpu["server_cpu_us"] / (seconds * 1e6), 4),
+            "client_core_fraction": round(cpu["client_cpu_us"] / (seconds * 1e6), 4),
+            "server_cpu_us_per_delivery": per(cpu["server_cpu_us"], got["count"]),
             "others_cpu_share": round(cpu["others_cpu_us"] / max(1.0, cpu["system_cpu_us"]), 3)}
 
 

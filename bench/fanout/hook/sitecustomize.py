@@ -3,7 +3,8 @@
 caddy-py exposes no GC-pause metric, so the fan-out benchmark puts this directory on the
 server's PYTHONPATH. With FANOUT_GC_FILE set it times every collection (gc.callbacks) and a
 daemon thread rewrites that file with the stats four times a second. With FANOUT_PROFILE set,
-SIGUSR1 starts cProfile in the main thread and SIGUSR2 stops it and dumps the stats there.
+signal SIGRTMIN+3 starts cProfile in the main thread (and creates FANOUT_PROFILE.on), SIGRTMIN+4
+stops it and dumps the stats to FANOUT_PROFILE (caddy-py, like Caddy, reloads on SIGUSR1).
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import time
 
 _GC_FILE = os.environ.get("FANOUT_GC_FILE")
 _PROFILE = os.environ.get("FANOUT_PROFILE")
+PROFILE_START = signal.SIGRTMIN + 3
+PROFILE_STOP = signal.SIGRTMIN + 4
 
 
 def _install_gc_timer(path: str) -> None:
@@ -59,13 +62,16 @@ def _install_profiler(path: str) -> None:
 
     def start(signum: int, frame: object) -> None:
         prof.enable()
+        with open(path + ".on", "w"):  # tells run.py the profiler runs
+            pass
 
     def stop(signum: int, frame: object) -> None:
         prof.disable()
-        prof.dump_stats(path)
+        prof.dump_stats(path + ".tmp")
+        os.replace(path + ".tmp", path)  # run.py never sees a half-written dump
 
-    signal.signal(signal.SIGUSR1, start)
-    signal.signal(signal.SIGUSR2, stop)
+    signal.signal(PROFILE_START, start)
+    signal.signal(PROFILE_STOP, stop)
 
 
 if _GC_FILE:
