@@ -138,7 +138,13 @@ class Manager:
         if cert is None or cert.needs_renewal(now):
             log.info("obtaining certificate" if not renewing else "renewing certificate",
                      extra={"caddy_fields": {"identifier": name}})
-            cert = await asyncio.get_running_loop().run_in_executor(None, issue)
+            if issuer.get("module") == "acme":
+                from caddy_py.tls.solver import HTTPChallengeSolver
+
+                async with HTTPChallengeSolver(issuer):
+                    cert = await asyncio.get_running_loop().run_in_executor(None, issue)
+            else:
+                cert = await asyncio.get_running_loop().run_in_executor(None, issue)
             self.storage.save_cert(key, name, cert.chain_pem, cert.key_pem, {"sans": [name], "issuer_data": None})
             log.info("certificate obtained successfully" if not renewing else "certificate renewed successfully",
                      extra={"caddy_fields": {"identifier": name, "issuer": key}})

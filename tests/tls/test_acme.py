@@ -107,8 +107,8 @@ EAB_KID = "kid-1"
 EAB_MAC = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
 
 
-def site(http_port: int, https_port: int, peb: Pebble, challenge_off: str) -> dict[str, Any]:
-    text = (f"{{\n\thttp_port {http_port}\n\thttps_port {https_port}\n\tadmin off\n}}\n"
+def site(http_port: int, https_port: int, peb: Pebble, challenge_off: str, options: str = "") -> dict[str, Any]:
+    text = (f"{{\n\thttp_port {http_port}\n\thttps_port {https_port}\n\tadmin off\n{options}}}\n"
             f"localhost {{\n\tbind 127.0.0.1\n\ttls {{\n\t\tissuer acme {{\n\t\t\tdir {peb.dir}\n"
             f"\t\t\ttrusted_roots {peb.ca_pem}\n\t\t\temail test@example.com\n\t\t\t{challenge_off}\n"
             f"\t\t}}\n\t}}\n\trespond \"acme ok\"\n}}\n")
@@ -155,3 +155,16 @@ async def test_acme_external_account_binding(runtime, pebble, data_home: Path,
     root = await asyncio.get_running_loop().run_in_executor(None, peb.issuing_root)
     status, body, _ = await https_get(sp, "localhost", client_context(cadata=root))
     assert (status, body) == (200, "acme ok")
+
+
+async def test_http01_without_an_http_server(runtime, pebble, data_home: Path) -> None:
+    """No redirect server on the HTTP port: a temporary challenge listener answers HTTP-01."""
+    hp, sp = free_port(), free_port()
+    peb = await pebble(hp, sp)
+    rt = await runtime(site(hp, sp, peb, "disable_tlsalpn_challenge", "\tauto_https disable_redirects\n"))
+    assert "remaining_auto_https_redirects" not in rt.current.http_ports()  # type: ignore[union-attr]
+    manager = rt.current.apps["tls"].manager  # type: ignore[union-attr]
+    results = await asyncio.wait_for(asyncio.gather(*manager.obtaining.values()), 60)
+    assert len(results) == 1 and results[0] is not None
+    with pytest.raises(OSError):  # the challenge listener is gone again
+        await asyncio.open_connection("127.0.0.1", hp)
