@@ -147,6 +147,10 @@ class HTTPServer:
                 return go_error_response(400, "400 Bad Request: too many Host headers")
         if raw.method == "OPTIONS" and raw.raw_path == "*":
             return web.Response(headers={"Content-Length": "0"})
+        if minor == 1 and "Expect" in headers and headers["Expect"].lower() == "100-continue":
+            # Go answers 100 Continue when a handler reads the body; aiohttp's low-level
+            # server never does, so a waiting client is told to go ahead up front
+            await raw.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         if raw.path.startswith("/.well-known/acme-challenge/"):
             from caddy_py.tls.challenges import http_answer
 

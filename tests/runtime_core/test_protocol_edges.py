@@ -62,3 +62,21 @@ async def test_http10_without_host_has_empty_host(serve):
     s = await serve(server_config([{"handle": [respond("[{http.request.host}]")]}]))
     resp = await raw_http(s.port, b"GET / HTTP/1.0\r\n\r\n")
     assert resp.startswith(b"HTTP/1.0 200") and resp.endswith(b"\r\n\r\n[]")
+
+
+async def test_expect_100_continue(serve):
+    import asyncio
+
+    from tests.runtime_core.conftest import respond, server_config
+
+    s = await serve(server_config([{"handle": [respond("got it")]}]))
+    reader, writer = await asyncio.open_connection("127.0.0.1", s.port)
+    try:
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        await writer.drain()
+        assert await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(b"hello")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert head.startswith(b"HTTP/1.1 200 OK")
+    finally:
+        writer.close()
