@@ -43,3 +43,16 @@ def caddy_env(tmp_path: Path) -> dict[str, str]:
     env["XDG_DATA_HOME"] = str(tmp_path / "data")
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     return env
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_caddy_data(tmp_path_factory: pytest.TempPathFactory):
+    """caddy-py keeps certificates and its local CA in $XDG_DATA_HOME/caddy (automatic HTTPS on
+    any hostname site): tests write them into a temporary folder, never the user's."""
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = old
