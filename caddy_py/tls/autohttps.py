@@ -9,7 +9,7 @@ import ipaddress
 import logging
 from typing import Any
 
-from caddy_py.config.context import Context
+from caddy_py.config.context import ConfigError, Context
 
 LOG = logging.getLogger("http.auto_https")
 REDIRECT_SERVER = "remaining_auto_https_redirects"
@@ -57,7 +57,17 @@ def _hosts(routes: list[dict[str, Any]] | None) -> list[str]:
 
 
 def _uses_other_port(srv: Any, port: int) -> bool:
-    return any(not (a.start_port == port and a.end_port == port) for a in srv.addresses)
+    """Caddy's listenersUseAnyPortOtherThan: some listen range does not contain `port`."""
+    from caddy_py.http.listeners import parse_network_address
+
+    for listen in srv.cfg.get("listen") or []:
+        try:
+            a = parse_network_address(str(listen))
+        except ConfigError:
+            continue
+        if not (a.start_port <= port <= a.end_port):
+            return True
+    return False
 
 
 def redirect_route(to_port: int, http_port: int, https_port: int, hosts: list[str] | None) -> dict[str, Any]:
