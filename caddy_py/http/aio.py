@@ -93,6 +93,7 @@ class CaddyRequestHandler(RequestHandler):
     """One connection. `caddy_hijacked` marks a connection taken over by a WebSocket."""
 
     caddy_hijacked = False
+    caddy_remote: str | None = None  # the peer as Go writes RemoteAddr, set on first request
 
     async def graceful_close(self, grace: float | None) -> None:
         """Go's Server.Shutdown for one connection: an idle keep-alive connection closes now;

@@ -18,6 +18,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.replacer import Replacer
 
 
+def remote_addr(raw: "web.BaseRequest") -> str:
+    """Go's RemoteAddr: "ip:port", IPv6 in brackets, "@" for a unix socket peer; formatted once
+    per connection (kept on the protocol object)."""
+    proto = raw.protocol
+    cached = getattr(proto, "caddy_remote", None)
+    if cached is not None:
+        return cached
+    peer = proto.peername if proto is not None else None
+    if isinstance(peer, tuple):
+        ip = peer[0]
+        text = f"[{ip}]:{peer[1]}" if ":" in ip else f"{ip}:{peer[1]}"
+    else:
+        text = "@" if proto is not None and proto.transport is not None else ""
+    try:
+        proto.caddy_remote = text  # type: ignore[union-attr]
+    except AttributeError:  # a protocol class with slots only: compute every time
+        pass
+    return text
+
+
 def split_target(target: str) -> tuple[str, str, str]:
     """(authority, escaped path, raw query) of a request target; the authority is set only for
     the absolute form (`GET http://host/path`, sent to proxies), which Go routes by its path."""
@@ -46,13 +66,7 @@ class Request:
         # the Host header as sent ("" without one; aiohttp's .host would look up the FQDN)
         self.host: str = authority or raw.headers.get("Host", "")
         self.scheme: str = raw.scheme
-        peer = raw.transport.get_extra_info("peername") if raw.transport else None
-        # Go's RemoteAddr: "ip:port", IPv6 in brackets; "@" for a unix socket peer
-        if isinstance(peer, tuple):
-            ip = peer[0]
-            self.remote_addr: str = f"[{ip}]:{peer[1]}" if ":" in ip else f"{ip}:{peer[1]}"
-        else:
-            self.remote_addr = "@" if raw.transport is not None else ""
+        self.remote_addr: str = remote_addr(raw)
         # http.vars.* (the `vars` handler and matchers; also Caddy internals like client_ip)
         self.vars: dict[str, Any] = {}
         self.replacer = replacer
