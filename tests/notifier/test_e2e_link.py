@@ -136,6 +136,26 @@ async def test_max_connections_503(serve, backend, connect) -> None:
     await connect(srv.url())
 
 
+async def test_limits_answered_with_verify_reject(serve, backend, connect) -> None:
+    """Over max_pending_subscribes or max_channels_per_connection: a verify naming the limit,
+    sent by the notifier itself; the connection stays usable."""
+    srv = await serve(max_pending_subscribes=1, max_channels_per_connection=2)
+    c = await connect(srv.url())
+    await c.send({"operation": "subscribe", "request_id": "1", "credential": "c", "channels": ["a"]})
+    first = await backend.next("subscribe")  # left unanswered: one pending
+    await c.send({"operation": "subscribe", "request_id": "2", "credential": "c", "channels": ["b"]})
+    assert await c.recv_doc() == {"operation": "verify", "request_id": "2", "reject": ["b"],
+                                  "message": "max_pending_subscribes exceeded",
+                                  "resume_token": first["subscription_id"]}
+    await backend.send({"operation": "verify", "subscription_id": first["subscription_id"], "request_id": "1",
+                        "accept": ["a"]})
+    assert (await c.recv_doc())["accept"] == ["a"]
+    await c.send({"operation": "subscribe", "request_id": "3", "credential": "c", "channels": ["b", "c"]})
+    doc = await c.recv_doc()
+    assert (doc["reject"], doc["message"]) == (["b", "c"], "max_channels_per_connection exceeded")
+    assert srv.notifier.hub.counters.limit_rejects == 2
+
+
 async def test_rate_limit_closes_1008(serve, backend, connect) -> None:
     srv = await serve(max_requests_per_second=1, request_burst=3)
     c = await connect(srv.url())
