@@ -3,6 +3,7 @@ matching), and Caddy's lenient variant used to pick implicit issuers (tlsapp.go)
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Any
 
 from caddy_py.httpcaddyfile.addresses import split_host_port
@@ -14,6 +15,8 @@ _PRIVATE_NETS = [ipaddress.ip_network(n, strict=False) for n in (
 
 
 def _parse_ip(s: str) -> Any:
+    if ":" not in s and not s[:1].isdigit():
+        return None  # neither IPv6 nor dotted IPv4: skip ipaddress's costly failure
     try:
         return ipaddress.ip_address(s)
     except ValueError:
@@ -27,16 +30,19 @@ def _host_only(hostport: str) -> str:
         return hostport
 
 
+@lru_cache(maxsize=1 << 16)  # asked again and again while consolidating policies
 def subject_qualifies_for_cert(subj: str) -> bool:
     return (subj.strip() != "" and not subj.startswith(".") and not subj.endswith(".")
             and ("*" not in subj or subj.startswith("*.") or subj == "*")
             and not any(c in _SPECIAL for c in subj))
 
 
+@lru_cache(maxsize=1 << 16)  # asked again and again while consolidating policies
 def subject_is_ip(subj: str) -> bool:
     return _parse_ip(subj) is not None
 
 
+@lru_cache(maxsize=1 << 16)  # asked again and again while consolidating policies
 def subject_is_internal(subj: str) -> bool:
     s = _host_only(subj)
     s = (s[:-1] if s.endswith(".") else s).lower()
@@ -46,6 +52,7 @@ def subject_is_internal(subj: str) -> bool:
     return ip is not None and any(ip.version == n.version and ip in n for n in _PRIVATE_NETS)
 
 
+@lru_cache(maxsize=1 << 16)  # asked again and again while consolidating policies
 def certmagic_qualifies_for_public_cert(subj: str) -> bool:
     return (subject_qualifies_for_cert(subj) and not subject_is_internal(subj)
             and ("*" not in subj or (subj.count("*") == 1 and subj.count(".") > 1 and len(subj) > 2

@@ -292,29 +292,55 @@ def _shadows(i: int, aps: list[AutomationPolicy], subsets: SubsetIndex) -> int:
     return -1
 
 
-def _implicit_class(ap: AutomationPolicy) -> str:
-    if not ap.subjects:
-        return "catch-all"
-    pub = any(subject_qualifies_for_public_cert(ap, s) for s in ap.subjects)
-    internal = any(not subject_qualifies_for_public_cert(ap, s) for s in ap.subjects)
-    if pub and internal:
-        return "mixed"
-    return "public" if pub else "internal"
+class _SubjectFacts:
+    """Per-policy facts about its subjects (public/internal names, the set of them), kept up to
+    date across merges: the duplicate pass asks for them on every pair of policies."""
 
+    def __init__(self) -> None:
+        self._facts: dict[int, tuple[list[str], bool, bool, set[str]]] = {}
 
-def _uses_default_internal(ap: AutomationPolicy) -> bool:
-    if not ap.issuers_raw and not ap.issuers:
-        return _implicit_class(ap) == "internal"
-    return bool(ap.issuers_raw) and len(ap.issuers_raw) == 1 and not ap.issuers and ap.issuers_raw[0] == {"module": "internal"}
+    def _get(self, ap: AutomationPolicy) -> tuple[list[str], bool, bool, set[str]]:
+        hit = self._facts.get(id(ap))
+        if hit is None or hit[0] is not ap.subjects:
+            public = [subject_qualifies_for_public_cert(ap, s) for s in ap.subjects]
+            hit = (ap.subjects, any(public), not all(public), set(ap.subjects))
+            self._facts[id(ap)] = hit
+        return hit
 
+    def implicit_class(self, ap: AutomationPolicy) -> str:
+        if not ap.subjects:
+            return "catch-all"
+        _, pub, internal, _ = self._get(ap)
+        if pub and internal:
+            return "mixed"
+        return "public" if pub else "internal"
 
-def _same_issuers(a: AutomationPolicy, b: AutomationPolicy) -> bool:
-    if (a.issuers_raw or None) == (b.issuers_raw or None):
-        if a.issuers_raw or a.issuers or b.issuers_raw or b.issuers:
-            return True
-        ca, cb = _implicit_class(a), _implicit_class(b)
-        return ca == "catch-all" or cb == "catch-all" or ca == cb
-    return _uses_default_internal(a) and _uses_default_internal(b)
+    def uses_default_internal(self, ap: AutomationPolicy) -> bool:
+        if not ap.issuers_raw and not ap.issuers:
+            return self.implicit_class(ap) == "internal"
+        return (bool(ap.issuers_raw) and len(ap.issuers_raw) == 1 and not ap.issuers
+                and ap.issuers_raw[0] == {"module": "internal"})
+
+    def same_issuers(self, a: AutomationPolicy, b: AutomationPolicy) -> bool:
+        """automationPoliciesHaveSameIssuers."""
+        if (a.issuers_raw or None) == (b.issuers_raw or None):
+            if a.issuers_raw or a.issuers or b.issuers_raw or b.issuers:
+                return True
+            ca, cb = self.implicit_class(a), self.implicit_class(b)
+            return ca == "catch-all" or cb == "catch-all" or ca == cb
+        return self.uses_default_internal(a) and self.uses_default_internal(b)
+
+    def merge_subjects(self, a: AutomationPolicy, b: AutomationPolicy) -> None:
+        """a gets b's subjects it lacks, in order (a new list: a's old one may be shared)."""
+        subjects, pub, internal, have = self._get(a)
+        _, b_pub, b_internal, _ = self._get(b)
+        extra = []
+        for subj in b.subjects:
+            if subj not in have:
+                have.add(subj)
+                extra.append(subj)
+        a.subjects = subjects + extra
+        self._facts[id(a)] = (a.subjects, pub or b_pub, internal or b_internal, have)
 
 
 def _deep_equal(a: AutomationPolicy, b: AutomationPolicy) -> bool:
@@ -335,6 +361,7 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
 
     aps = list(aps)
     slice_stable(aps, less)
+    facts = _SubjectFacts()
     # the first pass only removes the policy it stands on, so the sorted order indexes it
     subsets.index(aps)
     alive = {id(ap) for ap in aps}
@@ -371,7 +398,7 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
                 del aps[j]
                 restart = True
                 break
-            if (_same_issuers(a, b) and a.managers == b.managers and a.storage == b.storage
+            if (facts.same_issuers(a, b) and a.managers == b.managers and a.storage == b.storage
                     and a.must_staple == b.must_staple and a.key_type == b.key_type and a.on_demand == b.on_demand
                     and a.reuse_private_keys == b.reuse_private_keys
                     and a.renewal_window_ratio == b.renewal_window_ratio):
@@ -381,9 +408,7 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
                         restart = True
                         break
                 else:
-                    merged = list(a.subjects)
-                    merged += [s for s in b.subjects if s not in merged]
-                    a.subjects = merged
+                    facts.merge_subjects(a, b)
                     del aps[j]
                     j -= 1
             j += 1

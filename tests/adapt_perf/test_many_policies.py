@@ -44,3 +44,22 @@ def test_same_as_caddy(seed: int, tmp_path: Path, caddy_bin: str, caddy_env: dic
         return
     assert p.returncode == 0, (text, p.stderr)
     assert ours + "\n" == p.stdout, text
+
+
+def test_many_sites_mixed_issuers(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+    """Hundreds of sites, a third on the internal issuer and some wildcards: the duplicate pass
+    merges long subject lists (facts kept across merges) exactly as caddy does."""
+    rnd = random.Random(5)
+    sites = []
+    for i in range(300):
+        names = f"s{i}.example.com, www.s{i}.example.com" if i % 50 else f"*.z{i}.example.com, z{i}.internal:{9000 + i}"
+        tls = "\ttls internal\n" if i % 3 == 0 else rnd.choice(["", "", "\ttls {\n\t\ton_demand\n\t}\n"])
+        sites.append(f"{names} {{\n{tls}\trespond ok\n}}\n")
+    text = "{\n\ton_demand_tls {\n\t\task http://localhost:9/ok\n\t}\n}\n" + "".join(sites)
+    (tmp_path / "Caddyfile").write_text(text)
+    p = subprocess.run([caddy_bin, "adapt", "--config", "Caddyfile", "--adapter", "caddyfile"], cwd=tmp_path,
+                       capture_output=True, text=True, env=caddy_env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    ours = adapt(text.encode(), "Caddyfile")[0]
+    assert '"automation"' in ours
+    assert ours + "\n" == p.stdout
