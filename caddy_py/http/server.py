@@ -167,7 +167,18 @@ class HTTPServer:
         trusted, client_ip = self.client_ip.resolve(req.remote_addr, req.headers)
         req.vars["trusted_proxy"] = trusted
         req.vars["client_ip"] = client_ip
-        resp = await self._serve(req)
+        # the routes inline (no extra coroutine layers on the hot path)
+        try:
+            if len(req.method) > 32:
+                raise HandlerError(405)
+            resp = await self.routes.run(req, 0, empty_handler)
+        except HandlerError as e:
+            resp = await self.handle_error(req, e)
+        except (asyncio.CancelledError, ConnectionError):
+            raise
+        except Exception as e:  # noqa: BLE001 - a handler bug becomes a 500, never a traceback to the client
+            ERROR_LOG.exception("handler failed: %s", e)
+            resp = await self.handle_error(req, HandlerError(500, str(e), cause=e))
         if self.shutting_down:
             resp.force_close()  # this connection ends with this response
         if self.log_access is not None or self.observers:
@@ -178,21 +189,6 @@ class HTTPServer:
             finally:
                 self._after(req, resp)
         return resp
-
-    async def _serve(self, req: Request) -> web.StreamResponse:
-        if len(req.method) > 32:
-            return await self.handle_error(req, HandlerError(405))
-        try:
-            return await self.routes.serve(req, empty_handler)
-        except HandlerError as e:
-            return await self.handle_error(req, e)
-        except asyncio.CancelledError:
-            raise
-        except (ConnectionResetError, ConnectionError):
-            raise
-        except Exception as e:  # noqa: BLE001 - a handler bug becomes a 500, never a traceback to the client
-            ERROR_LOG.exception("handler failed: %s", e)
-            return await self.handle_error(req, HandlerError(500, str(e), cause=e))
 
     async def handle_error(self, req: Request, err: HandlerError) -> web.StreamResponse:
         if req.response is not None and req.response.prepared:
