@@ -76,6 +76,14 @@ def longest_pause_ms(stats: dict, since_ns: int = 0, cpu: bool = False) -> float
     return max(window, default=0) / 1e6
 
 
+def longest_pauses(stats: dict, phases: list[tuple[str, int]], k: int = 3) -> list[dict]:
+    """The k longest collections (by thread CPU) after the server came up, with the phase they fell in."""
+    start = phases[0][1]
+    top = sorted((p for p in stats.get("pauses", []) if p[0] >= start), key=lambda p: p[3])[-k:]
+    return [{"phase": [name for name, t in phases if t <= p[0]][-1], "generation": p[1], "wall_ms": round(p[2] / 1e6, 2),
+             "cpu_ms": round(p[3] / 1e6, 2), "collected": p[4]} for p in reversed(top)]
+
+
 def per(total_us: float, n: int) -> float:
     return round(total_us / n, 3) if n else 0.0
 
@@ -87,7 +95,8 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
     cf = tmp / f"Caddyfile-{n}-{int(shorty)}"
     cf.write_text(caddyfile(port, backend_port))
     gc_file = tmp / f"gc-{n}-{int(shorty)}.json"
-    env = {"PYTHONPATH": str(HERE / "hook"), "FANOUT_GC_FILE": str(gc_file)}
+    census_file = tmp / f"census-{n}-{int(shorty)}.json"
+    env = {"PYTHONPATH": str(HERE / "hook"), "FANOUT_GC_FILE": str(gc_file), "FANOUT_CENSUS": str(census_file)}
     prof_file = tmp / "server.prof"
     if profile:
         env["FANOUT_PROFILE"] = str(prof_file)
@@ -103,7 +112,9 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
         wait_until("caddy-py", lambda: port_open(port))
         wait_until("the upstream link", lambda: http_json(f"http://127.0.0.1:{backend_port}/status")["links"] > links)
         t_start = time.time_ns()
+        phases = [("setup", t_start)]
         rss0 = rss_kb(server.pid)
+        baseline = census(server, census_file)
         before = snap()
         path = "/ws?shorty=1" if shorty else "/ws"
         conn = client.call({"cmd": "connect", "port": port, "path": path, "n": n, "src": src,
@@ -115,12 +126,17 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
         time.sleep(1.0)  # part of the method: RSS is read 1 s after the last subscriber is ready
         rss1 = rss_kb(server.pid)
         res["rss"] = {"before_kb": rss0, "after_kb": rss1, "kb_per_subscriber": round((rss1 - rss0) / max(1, ready), 2)}
+        after = census(server, census_file)
+        after["per_subscriber"] = round((after["tracked"] - baseline["tracked"]) / max(1, ready), 1)
+        res["gc_census"] = after
 
         if not profile and not shorty:
+            phases.append(("idle", time.time_ns()))
             res["keepalive"] = keepalive(client, snap, opts.idle)
 
         # burst: warm up once, then the measured burst
         events = opts.shorty_events(n) if shorty else opts.burst_events(n)
+        phases.append(("burst", time.time_ns()))
         burst(client, snap, backend_port, n, max(1, events // 50), timeout=60)
         if profile:
             server.send_signal(signal.SIGRTMIN + 3)  # hook/sitecustomize.py
@@ -135,6 +151,7 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
                 res["profile"] = [{"error": str(e)}]
 
         if not shorty and not profile and opts.paced:
+            phases.append(("paced", time.time_ns()))
             res["paced"] = paced(client, snap, backend_port, n, opts.paced)
         stats = client.call({"cmd": "stats"})
         res["client_end"] = stats
@@ -143,7 +160,8 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
         gs = gc_stats(gc_file)
         res["loadavg_after"] = loadavg()
         res["gc"] = {"longest_pause_ms": longest_pause_ms(gs, t_start),
-                     "longest_pause_cpu_ms": longest_pause_ms(gs, t_start, cpu=True), "collections": gs.get("count"),
+                     "longest_pause_cpu_ms": longest_pause_ms(gs, t_start, cpu=True),
+                     "longest_pauses": longest_pauses(gs, phases), "collections": gs.get("count"),
                      "max_ms_by_generation": [round(x / 1e6, 3) for x in gs.get("max_ns", [])],
                      "max_cpu_ms_by_generation": [round(x / 1e6, 3) for x in gs.get("max_cpu_ns", [])],
                      "total_ms_by_generation": [round(x / 1e6, 1) for x in gs.get("total_ns", [])],
@@ -152,6 +170,15 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
         client.quit()
         stop(server)
     return res
+
+
+def census(server, path: Path) -> dict:
+    """GC-tracked objects in the server by type, with every subscriber connected (hook/sitecustomize.py)."""
+    server.send_signal(signal.SIGRTMIN + 5)
+    wait_until("the GC census", path.exists, timeout=30)
+    result = json.loads(path.read_text())
+    path.unlink()  # the next census writes the same file
+    return result
 
 
 def keepalive(client: Client, snap, window: float) -> dict:

@@ -5,6 +5,7 @@ server's PYTHONPATH. With FANOUT_GC_FILE set it times every collection (gc.callb
 daemon thread rewrites that file with the stats four times a second. With FANOUT_PROFILE set,
 signal SIGRTMIN+3 starts cProfile in the main thread (and creates FANOUT_PROFILE.on), SIGRTMIN+4
 stops it and dumps the stats to FANOUT_PROFILE (caddy-py, like Caddy, reloads on SIGUSR1).
+With FANOUT_CENSUS set, SIGRTMIN+5 writes the number of GC-tracked objects by type to that file.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ _GC_FILE = os.environ.get("FANOUT_GC_FILE")
 _PROFILE = os.environ.get("FANOUT_PROFILE")
 PROFILE_START = signal.SIGRTMIN + 3
 PROFILE_STOP = signal.SIGRTMIN + 4
+CENSUS = signal.SIGRTMIN + 5
+_CENSUS = os.environ.get("FANOUT_CENSUS")
 
 
 def _install_gc_timer(path: str) -> None:
@@ -74,6 +77,21 @@ def _install_profiler(path: str) -> None:
     signal.signal(PROFILE_STOP, stop)
 
 
+def _install_census(path: str) -> None:
+    from collections import Counter
+
+    def census(signum: int, frame: object) -> None:
+        objs = gc.get_objects()
+        by_type = Counter(type(o).__qualname__ for o in objs)
+        with open(path + ".tmp", "w") as fh:
+            json.dump({"tracked": len(objs), "by_type": by_type.most_common(25)}, fh)
+        os.replace(path + ".tmp", path)
+
+    signal.signal(CENSUS, census)
+
+
+if _CENSUS:
+    _install_census(_CENSUS)
 if _GC_FILE:
     _install_gc_timer(_GC_FILE)
 if _PROFILE:
