@@ -53,8 +53,9 @@ class Dispenser:
         """Load the next token if it is on the same line and is not a block opening."""
         if not self._next_on_same_line():
             return False
-        if is_open_brace(self.token()):
-            self.cursor -= 1
+        cursor, tokens = self.cursor, self.tokens
+        if 0 <= cursor < len(tokens) and tokens[cursor].text == "{" and not tokens[cursor].quote:
+            self.cursor -= 1  # is_open_brace(self.token()), inlined: this runs for every argument
             return False
         return True
 
