@@ -107,34 +107,45 @@ class Shorty:
         up = self.up
         weight = self.weight
         swap = self._swap
+        balance = self._balance
         len_bits = self._len_bits
         n_len = len(len_bits)
         for tok in self._tok.findall(data):
             x = index.get(tok, 0)
             if x:
-                # _code(x) then _balance(x), inlined: this loop is the codec's hot path
+                # code(x) and balance(x) in one walk: while balance makes no swap it climbs
+                # exactly the path code(x) reads, so the bits are picked up on the way. At the
+                # first swap the rest of the code is read from the still untouched path, then
+                # balance goes on alone.
                 v = 0
                 n = 0
-                y = x
-                while y:
-                    v |= (y & 1) << n
-                    n += 1
-                    y = up[y]
-                acc = (acc << n) | v
-                nb += n
                 while True:
                     w = weight[x]
-                    m = x
-                    while m > 1 and weight[m - 1] == w:
-                        m -= 1
-                    if m != x and m != up[x]:
-                        swap(m, x)
-                        x = m
+                    if x > 1 and weight[x - 1] == w:
+                        m = x - 1
+                        while m > 1 and weight[m - 1] == w:
+                            m -= 1
+                        if m != up[x]:
+                            y = x
+                            while y:
+                                v |= (y & 1) << n
+                                n += 1
+                                y = up[y]
+                            swap(m, x)
+                            weight[m] = w + 1
+                            p = up[m]
+                            if p != m:
+                                balance(p)
+                            break
                     weight[x] = w + 1
                     p = up[x]
                     if p == x:
                         break
+                    v |= (x & 1) << n
+                    n += 1
                     x = p
+                acc = (acc << n) | v
+                nb += n
             else:
                 v = 0
                 n = 0
