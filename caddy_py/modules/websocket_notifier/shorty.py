@@ -11,6 +11,7 @@ import re
 
 MAX_NODES = 2046
 _PUNCT = re.escape(b"=[],.:\"'{}")
+_BIT_VALUES = bytes.maketrans(b"01", b"\x00\x01")
 
 
 def _tokenizer(token_size: int) -> re.Pattern[bytes]:
@@ -60,7 +61,7 @@ class Shorty:
         self.up += (old, old)
         self.weight += (1, 0)
         self.kids += ([], [])
-        self.kids[old] += (nodes, nodes + 1)
+        self.kids[old] += (nodes + 1, nodes)  # [even, odd]: kids[n][bit] is the child for bit
         self.index[token] = nodes
         self.weight[old] += 1
         self.nyt = nodes + 1
@@ -182,36 +183,29 @@ class Shorty:
     def inflate(self, data: bytes) -> bytes:
         out = bytearray()
         total = len(data) * 8
+        # one byte (0 or 1) per bit, made in C: the walk below then costs one index per bit
+        bits = format(int.from_bytes(data, "big"), "0%db" % total).encode().translate(_BIT_VALUES)
         pos = 0
         sym, weight, kids, index = self.sym, self.weight, self.kids, self.index
         len_bits = self._len_bits
         while True:
             tok: bytes | None = None
-            node = 0
             if self.nyt != 0:
-                while True:
+                node = 0
+                while True:  # from the root, which is internal once the tree has a symbol
                     if pos >= total:
                         return bytes(out)
-                    bit = (data[pos >> 3] >> (7 - (pos & 7))) & 1
+                    node = kids[node][bits[pos]]
                     pos += 1
-                    if sym[node] is None:
-                        nxt = -1
-                        for c in kids[node]:
-                            if c != node and (c & 1) == bit and (nxt < 0 or c < nxt):
-                                nxt = c
-                        if nxt < 0:  # only a corrupted tree gets here; Go would panic
-                            return bytes(out)
-                        node = nxt
-                    if sym[node] is not None or weight[node] == 0:
-                        if weight[node] != 0:
-                            tok = sym[node]
+                    tok = sym[node]
+                    if tok is not None or not weight[node]:
                         break
             if tok is None:  # NYT: a literal follows
                 if pos + len(len_bits) > total:
                     return bytes(out)
                 ll = 0
                 for b in len_bits:
-                    if (data[pos >> 3] >> (7 - (pos & 7))) & 1:
+                    if bits[pos]:
                         ll += b
                     pos += 1
                 n = ll + 1
