@@ -49,6 +49,12 @@ class StaticResponse:
         self.static_body = None if "{" in self.body or "}" in self.body else self.body
         self.static_ctype = None
         self.static_bytes = (self.static_body or "").encode()
+        # everything known at load time (the usual `respond "text" 200`): one precomputed answer
+        st = self.static_status
+        self.fast = ((st is not None or not self.status) and st != 103 and not self.headers
+                     and not self.close and not self.abort and self.static_body is not None)
+        self.fast_body = (self.static_bytes if self.static_bytes and st not in (204, 304)
+                          and not (st is not None and 100 <= st < 200) else None)
         if self.static_body:
             self.static_ctype = "application/json" if looks_like_json(self.body) else "text/plain; charset=utf-8"
 
@@ -57,6 +63,18 @@ class StaticResponse:
         return cls(cfg or {})
 
     async def serve(self, req: Request, next: Next) -> web.StreamResponse:
+        if self.fast:
+            status = self.static_status
+            body = self.fast_body
+            if status is None:  # no status given: 200, or the error's while handling one
+                err = req.error
+                status = err.status if err is not None and getattr(err, "status", 0) > 0 else 200
+                if status in (204, 304) or status < 200:
+                    body = None
+            resp = web.Response(status=status, body=body)
+            if self.static_ctype:
+                resp.headers["Content-Type"] = self.static_ctype
+            return resp
         if self.abort:
             tr = req.raw.transport
             if tr is not None:
