@@ -88,16 +88,18 @@ class Shorty:
         weight, up = self.weight, self.up
         while True:
             w = weight[x]
-            m = x
-            while m > 1 and weight[m - 1] == w:
-                m -= 1
-            if m != x and m != up[x]:
-                self._swap(m, x)
-                x = m
-            weight[x] += 1
-            if up[x] == x:
+            if x > 1 and weight[x - 1] == w:  # rare: x is not the first of its weight block
+                m = x - 1
+                while m > 1 and weight[m - 1] == w:
+                    m -= 1
+                if m != up[x]:
+                    self._swap(m, x)
+                    x = m
+            weight[x] = w + 1
+            p = up[x]
+            if p == x:
                 return
-            x = up[x]
+            x = p
 
     # -- codec -------------------------------------------------------------------------
     def deflate(self, data: bytes) -> bytes:
@@ -186,7 +188,8 @@ class Shorty:
         # one byte (0 or 1) per bit, made in C: the walk below then costs one index per bit
         bits = format(int.from_bytes(data, "big"), "0%db" % total).encode().translate(_BIT_VALUES)
         pos = 0
-        sym, weight, kids, index = self.sym, self.weight, self.kids, self.index
+        sym, weight, kids, index, up = self.sym, self.weight, self.kids, self.index, self.up
+        swap = self._swap
         len_bits = self._len_bits
         while True:
             tok: bytes | None = None
@@ -222,6 +225,19 @@ class Shorty:
             out += tok
             x = index.get(tok, 0)
             if x:
-                self._balance(x)
+                while True:  # _balance(x), inlined
+                    w = weight[x]
+                    if x > 1 and weight[x - 1] == w:
+                        m = x - 1
+                        while m > 1 and weight[m - 1] == w:
+                            m -= 1
+                        if m != up[x]:
+                            swap(m, x)
+                            x = m
+                    weight[x] = w + 1
+                    p = up[x]
+                    if p == x:
+                        break
+                    x = p
             else:
                 self._add(tok)
