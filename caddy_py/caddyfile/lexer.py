@@ -201,7 +201,11 @@ def tokenize(data: bytes | str, filename: str = "") -> list[Token]:
         elif kind == "SPACE":
             pass
         elif kind == "WORD":
-            end = finish_word(m.group(), end, line)
+            raw = m.group()
+            if "\\" in raw or "\r" in raw:
+                end = finish_word(raw, end, line)
+            else:  # the common plain word: nothing to unescape, no continuation
+                append(Token(raw, filename, line))
         elif kind == "COMMENT":
             if "\\" in m.group():
                 pending = True
