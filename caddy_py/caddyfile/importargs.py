@@ -3,9 +3,8 @@ plus the one Replacer behaviour imports rely on: ReplaceKnown over an args-only 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Callable
-
-from caddy_py.replacer import PlaceholderError, Replacer
 
 from .token import Token
 from .warnings import WarningSink
@@ -100,24 +99,34 @@ def args_lookup(args: list[str], sink: WarningSink) -> Callable[[str], str | Non
     return lookup
 
 
-class _ArgsReplacer(Replacer):
-    """Caddy's NewEmptyReplacer plus the args mapping: no global placeholders ({env.*} etc.)."""
+@lru_cache(maxsize=1)
+def _args_replacer() -> type:
+    """The replacer class, built on first use: caddy_py.replacer is costly to import and only
+    imports with arguments need it."""
+    from caddy_py.replacer import Replacer
 
-    __slots__ = ("lookup",)
+    class ArgsReplacer(Replacer):
+        """Caddy's NewEmptyReplacer plus the args mapping: no global placeholders ({env.*} etc.)."""
 
-    def __init__(self, lookup: Callable[[str], str | None]) -> None:
-        super().__init__()
-        self.lookup = lookup
+        __slots__ = ("lookup",)
 
-    def get(self, key: str) -> tuple[Any, bool]:
-        value = self.lookup(key)
-        return value, value is not None
+        def __init__(self, lookup: Callable[[str], str | None]) -> None:
+            super().__init__()
+            self.lookup = lookup
+
+        def get(self, key: str) -> tuple[Any, bool]:
+            value = self.lookup(key)
+            return value, value is not None
+
+    return ArgsReplacer
 
 
 def replace_known(text: str, lookup: Callable[[str], str | None]) -> str:
     """Replacer.ReplaceKnown(text, "") over the args: known placeholders are substituted, unknown
     ones stay; as a side effect every `\\{` and `\\}` loses its backslash."""
+    from caddy_py.replacer import PlaceholderError
+
     try:
-        return _ArgsReplacer(lookup).replace_known(text)
+        return _args_replacer()(lookup).replace_known(text)
     except PlaceholderError:
         return ""  # "too many unclosed placeholders": ReplaceKnown drops the error, output is ""
