@@ -24,5 +24,10 @@ run: $(STAMP)
 adapt: $(STAMP)
 	$(BIN)/caddy-py adapt --config Caddyfile.example --pretty
 
+# every benchmark, then the summary table in bench/RESULTS.md (needs wrk: apt-get install wrk)
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
