@@ -123,9 +123,9 @@ class Shorty:
                 # balance goes on alone.
                 v = 0
                 n = 0
-                while True:
+                while x:  # the root (0) is the only node that is its own parent
                     w = weight[x]
-                    if x > 1 and weight[x - 1] == w:
+                    if weight[x - 1] == w and x > 1:
                         m = x - 1
                         while m > 1 and weight[m - 1] == w:
                             m -= 1
@@ -137,17 +137,14 @@ class Shorty:
                                 y = up[y]
                             swap(m, x)
                             weight[m] = w + 1
-                            p = up[m]
-                            if p != m:
-                                balance(p)
+                            balance(up[m])
                             break
                     weight[x] = w + 1
-                    p = up[x]
-                    if p == x:
-                        break
                     v |= (x & 1) << n
                     n += 1
-                    x = p
+                    x = up[x]
+                else:
+                    weight[0] += 1
                 acc = (acc << n) | v
                 nb += n
             else:
