@@ -87,9 +87,9 @@ class Shorty:
 
     def _balance(self, x: int) -> None:
         weight, up = self.weight, self.up
-        while True:
+        while x:  # the root (0) is the only node that is its own parent
             w = weight[x]
-            if x > 1 and weight[x - 1] == w:  # rare: x is not the first of its weight block
+            if weight[x - 1] == w and x > 1:  # rare: x is not the first of its weight block
                 m = x - 1
                 while m > 1 and weight[m - 1] == w:
                     m -= 1
@@ -97,10 +97,8 @@ class Shorty:
                     self._swap(m, x)
                     x = m
             weight[x] = w + 1
-            p = up[x]
-            if p == x:
-                return
-            x = p
+            x = up[x]
+        weight[0] += 1
 
     # -- codec -------------------------------------------------------------------------
     def deflate(self, data: bytes) -> bytes:
@@ -223,9 +221,9 @@ class Shorty:
             out += tok
             x = index.get(tok, 0)
             if x:
-                while True:  # _balance(x), inlined
+                while x:  # _balance(x), inlined
                     w = weight[x]
-                    if x > 1 and weight[x - 1] == w:
+                    if weight[x - 1] == w and x > 1:
                         m = x - 1
                         while m > 1 and weight[m - 1] == w:
                             m -= 1
@@ -233,9 +231,7 @@ class Shorty:
                             swap(m, x)
                             x = m
                     weight[x] = w + 1
-                    p = up[x]
-                    if p == x:
-                        break
-                    x = p
+                    x = up[x]
+                weight[0] += 1
             else:
                 self._add(tok)
