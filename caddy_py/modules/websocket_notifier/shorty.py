@@ -23,7 +23,8 @@ def _tokenizer(token_size: int) -> re.Pattern[bytes]:
 
 
 class Shorty:
-    __slots__ = ("token_size", "_tok", "_len_bits", "sym", "up", "weight", "kids", "index", "nyt")
+    __slots__ = ("token_size", "_tok", "_len_bits", "sym", "up", "weight", "kids", "index", "nyt",
+                 "codes")
 
     def __init__(self, token_size: int = 10) -> None:
         self.token_size = token_size
@@ -40,6 +41,9 @@ class Shorty:
         self.kids: list[list[int]] = [[]]
         self.index: dict[bytes, int] = {}
         self.nyt = 0
+        # node -> (bits, length) of its code; a code only changes when a swap moves a subtree
+        # (about one token in 80 on event traffic), so any swap simply empties the cache
+        self.codes: dict[int, tuple[int, int]] = {}
 
     # -- tree maintenance --------------------------------------------------------------
     def _code(self, n: int) -> tuple[int, int]:
@@ -70,6 +74,7 @@ class Shorty:
             self._balance(self.up[old])
 
     def _swap(self, a: int, b: int) -> None:
+        self.codes.clear()
         sym, weight, up, kids, index = self.sym, self.weight, self.up, self.kids, self.index
         sa, sb = sym[a], sym[b]
         sym[a], sym[b] = sb, sa
@@ -110,41 +115,62 @@ class Shorty:
         weight = self.weight
         swap = self._swap
         balance = self._balance
+        codes = self.codes
         len_bits = self._len_bits
         n_len = len(len_bits)
         for tok in self._tok.findall(data):
             x = index.get(tok, 0)
             if x:
-                # code(x) and balance(x) in one walk: while balance makes no swap it climbs
-                # exactly the path code(x) reads, so the bits are picked up on the way. At the
-                # first swap the rest of the code is read from the still untouched path, then
-                # balance goes on alone.
-                v = 0
-                n = 0
-                while x:  # the root (0) is the only node that is its own parent
-                    w = weight[x]
-                    if weight[x - 1] == w and x > 1:
-                        m = x - 1
-                        while m > 1 and weight[m - 1] == w:
-                            m -= 1
-                        if m != up[x]:
-                            y = x
-                            while y:
-                                v |= (y & 1) << n
-                                n += 1
-                                y = up[y]
-                            swap(m, x)
-                            weight[m] = w + 1
-                            balance(up[m])
-                            break
-                    weight[x] = w + 1
-                    v |= (x & 1) << n
-                    n += 1
-                    x = up[x]
-                else:
+                c = codes.get(x)
+                if c is not None:
+                    v, n = c
+                    acc = (acc << n) | v
+                    nb += n
+                    while x:  # _balance(x), inlined
+                        w = weight[x]
+                        if weight[x - 1] == w and x > 1:
+                            m = x - 1
+                            while m > 1 and weight[m - 1] == w:
+                                m -= 1
+                            if m != up[x]:
+                                swap(m, x)
+                                x = m
+                        weight[x] = w + 1
+                        x = up[x]
                     weight[0] += 1
-                acc = (acc << n) | v
-                nb += n
+                else:
+                    # code(x) and balance(x) in one walk: while balance makes no swap it
+                    # climbs exactly the path code(x) reads, so the bits are picked up on the
+                    # way. At the first swap the rest of the code is read from the still
+                    # untouched path, then balance goes on alone.
+                    v = 0
+                    n = 0
+                    x0 = x
+                    while x:  # the root (0) is the only node that is its own parent
+                        w = weight[x]
+                        if weight[x - 1] == w and x > 1:
+                            m = x - 1
+                            while m > 1 and weight[m - 1] == w:
+                                m -= 1
+                            if m != up[x]:
+                                y = x
+                                while y:
+                                    v |= (y & 1) << n
+                                    n += 1
+                                    y = up[y]
+                                swap(m, x)
+                                weight[m] = w + 1
+                                balance(up[m])
+                                break
+                        weight[x] = w + 1
+                        v |= (x & 1) << n
+                        n += 1
+                        x = up[x]
+                    else:
+                        weight[0] += 1
+                        codes[x0] = (v, n)
+                    acc = (acc << n) | v
+                    nb += n
             else:
                 v = 0
                 n = 0
