@@ -187,7 +187,8 @@ class RefShorty:
                 while True:
                     if pos >= len(bits):
                         return out
-                    kids = [c for c in range(1, len(self.up)) if self.up[c] == node and c & 1 == bits[pos]]
+                    bit = bits[pos]
+                    kids = [c for c in range(1, len(self.up)) if self.up[c] == node and c & 1 == bit]
                     pos += 1
                     node = min(kids)
                     if self.sym[node] is not None or self.weight[node] == 0:
@@ -201,7 +202,8 @@ class RefShorty:
                 pos += len(lw)
                 if pos + 8 * n > len(bits):
                     return out
-                t = bytes(int("".join(map(str, bits[pos + 8 * i:pos + 8 * i + 8])), 2) for i in range(n))
+                chunks = (bits[pos + 8 * i:pos + 8 * i + 8] for i in range(n))
+                t = bytes(int("".join(map(str, c)), 2) for c in chunks)
                 pos += 8 * n
             out += t
             x = self.find(t)
@@ -220,12 +222,13 @@ def test_reference_oracle_matches_go_vectors(shared_dir: Path) -> None:
             if m.get("reset_full"):
                 enc = RefShorty(seq["token_size"])
                 continue
-            assert enc.deflate(bytes.fromhex(m["input_hex"])).hex() == m["deflated_hex"], seq["name"]
+            got = enc.deflate(bytes.fromhex(m["input_hex"]))
+            assert got.hex() == m["deflated_hex"], seq["name"]
 
 
-_json_ish = st.lists(st.sampled_from([b"{", b"}", b'"', b":", b",", b"seq", b"operation", b"event",
-                                      b"0", b"7", b"42", b" ", b"\n", b"\xc3\xa9", b"abcdefghijkl"]),
-                     max_size=60).map(b"".join)
+_JSON_PIECES = [b"{", b"}", b'"', b":", b",", b"seq", b"operation", b"event",
+                b"0", b"7", b"42", b" ", b"\n", b"\xc3\xa9", b"abcdefghijkl"]
+_json_ish = st.lists(st.sampled_from(_JSON_PIECES), max_size=60).map(b"".join)
 
 
 @settings(max_examples=120, deadline=None)
@@ -250,7 +253,8 @@ def test_inflate_of_garbage_equals_the_oracle(blobs: list[bytes], token_size: in
 
 def test_full_tree_equals_the_oracle() -> None:
     rnd = random.Random(3)
-    words = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(1100)]
+    letters = b"abcdefghijklmnopqrstuvwxyz"
+    words = [bytes(rnd.choice(letters) for _ in range(6)) for _ in range(1100)]
     msgs = [b" ".join(words[:600]), b",".join(words[500:]), b'{"seq":12,"x":"' + words[7] + b'"}']
     fast, ref, fast_in = Shorty(), RefShorty(), Shorty()
     for m in msgs:
