@@ -188,7 +188,7 @@ class RefShorty:
                     if pos >= len(bits):
                         return out
                     bit = bits[pos]
-                    kids = [c for c in range(1, len(self.up)) if self.up[c] == node and c & 1 == bit]
+                    kids = [c for c, u in enumerate(self.up) if c and u == node and c & 1 == bit]
                     pos += 1
                     node = min(kids)
                     if self.sym[node] is not None or self.weight[node] == 0:
