@@ -16,6 +16,8 @@ from aiohttp.http import SERVER_SOFTWARE
 from aiohttp.http_exceptions import BadHttpMethod, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
+from caddy_py.logs.access import track_body_bytes
+
 DEFAULT_MAX_HEADER_BYTES = 16 * 1024
 GO_HEADER_SLACK = 4096
 
@@ -33,6 +35,9 @@ class CaddyBaseRequest(web.BaseRequest):
                 del headers["Server"]
             return
         req.response = response
+        server = req.server
+        if server is not None and server.log_access is not None:
+            track_body_bytes(req)  # exact sizes for streamed bodies in the access log
         # a proxied response keeps the upstream's Server header (`__no_server_header__`)
         if not req.state.get("__no_server_header__") and headers.get("Server", SERVER_SOFTWARE) == SERVER_SOFTWARE:
             headers["Server"] = "Caddy"
