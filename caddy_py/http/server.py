@@ -24,6 +24,7 @@ from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.placeholders import http_value
 from caddy_py.http.request import Request, split_target
 from caddy_py.http.routes import RouteError, RouteList, empty_handler, error_empty_handler
+from caddy_py.logs.access import log_error
 from caddy_py.replacer import PlaceholderError, Replacer
 
 ERROR_LOG = logging.getLogger("http.log.error")
@@ -198,20 +199,27 @@ class HTTPServer:
         req.method = raw.method
         _, req.path, req.raw_query = split_target(raw.raw_path)
         req.error = err
-        level = logging.ERROR if err.status >= 500 else logging.DEBUG
-        if ERROR_LOG.isEnabledFor(level):
-            ERROR_LOG.log(level, err.message or str(err), extra={"caddy_fields": {
-                "status": err.status, "err_id": err.err_id, "err_trace": err.trace}})
         if self.error_routes is not None:
             try:
-                return await self.error_routes.serve(req, error_empty_handler)
+                resp = await self.error_routes.serve(req, error_empty_handler)
             except HandlerError as e2:
                 ERROR_LOG.error("error handling handler error: %s", e2)
             except Exception as e2:  # noqa: BLE001
                 ERROR_LOG.exception("error handling handler error: %s", e2)
+            else:
+                self._log_error(req, err, handled=True)
+                return resp
             if req.response is not None and req.response.prepared:
+                self._log_error(req, err, handled=False)
                 return req.response
+        self._log_error(req, err, handled=False)
         return web.Response(status=err.status)
+
+    def _log_error(self, req: Request, err: HandlerError, handled: bool) -> None:
+        try:
+            log_error(self.logs, req, err, time.perf_counter() - req.start_time, handled=handled)
+        except Exception:  # noqa: BLE001 - logging must not break serving
+            LOG.exception("error log failed")
 
     def _after(self, req: Request, resp: web.StreamResponse) -> None:
         dur = time.perf_counter() - req.start_time
