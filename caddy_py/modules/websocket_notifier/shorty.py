@@ -41,9 +41,10 @@ class Shorty:
         self.kids: list[list[int]] = [[]]
         self.index: dict[bytes, int] = {}
         self.nyt = 0
-        # node -> (bits, length) of its code; a code only changes when a swap moves a subtree
-        # (about one token in 80 on event traffic), so any swap simply empties the cache
-        self.codes: dict[int, tuple[int, int]] = {}
+        # token -> (node, bits, length of its code): a node's code and a token's node only
+        # change when a swap moves them (about one token in 80 on event traffic), so any swap
+        # simply empties the cache
+        self.codes: dict[bytes, tuple[int, int, int]] = {}
 
     # -- tree maintenance --------------------------------------------------------------
     def _code(self, n: int) -> tuple[int, int]:
@@ -119,26 +120,26 @@ class Shorty:
         len_bits = self._len_bits
         n_len = len(len_bits)
         for tok in self._tok.findall(data):
-            x = index.get(tok, 0)
-            if x:
-                c = codes.get(x)
-                if c is not None:
-                    v, n = c
-                    acc = (acc << n) | v
-                    nb += n
-                    while x:  # _balance(x), inlined
-                        w = weight[x]
-                        if weight[x - 1] == w and x > 1:
-                            m = x - 1
-                            while m > 1 and weight[m - 1] == w:
-                                m -= 1
-                            if m != up[x]:
-                                swap(m, x)
-                                x = m
-                        weight[x] = w + 1
-                        x = up[x]
-                    weight[0] += 1
-                else:
+            c = codes.get(tok)
+            if c is not None:
+                x, v, n = c
+                acc = (acc << n) | v
+                nb += n
+                while x:  # _balance(x), inlined
+                    w = weight[x]
+                    if weight[x - 1] == w and x > 1:
+                        m = x - 1
+                        while m > 1 and weight[m - 1] == w:
+                            m -= 1
+                        if m != up[x]:
+                            swap(m, x)
+                            x = m
+                    weight[x] = w + 1
+                    x = up[x]
+                weight[0] += 1
+            else:
+                x = index.get(tok, 0)
+                if x:
                     # code(x) and balance(x) in one walk: while balance makes no swap it
                     # climbs exactly the path code(x) reads, so the bits are picked up on the
                     # way. At the first swap the rest of the code is read from the still
@@ -168,27 +169,27 @@ class Shorty:
                         x = up[x]
                     else:
                         weight[0] += 1
-                        codes[x0] = (v, n)
+                        codes[tok] = (x0, v, n)
                     acc = (acc << n) | v
                     nb += n
-            else:
-                v = 0
-                n = 0
-                y = self.nyt
-                while y:
-                    v |= (y & 1) << n
-                    n += 1
-                    y = up[y]
-                ll = len(tok) - 1
-                for b in len_bits:
-                    v = (v << 1) | (1 if ll & b else 0)
-                n += n_len
-                k = len(tok) * 8
-                acc = (((acc << n) | v) << k) | int.from_bytes(tok, "big")
-                nb += n + k
-                self._add(tok)
-                up = self.up
-                weight = self.weight
+                else:
+                    v = 0
+                    n = 0
+                    y = self.nyt
+                    while y:
+                        v |= (y & 1) << n
+                        n += 1
+                        y = up[y]
+                    ll = len(tok) - 1
+                    for b in len_bits:
+                        v = (v << 1) | (1 if ll & b else 0)
+                    n += n_len
+                    k = len(tok) * 8
+                    acc = (((acc << n) | v) << k) | int.from_bytes(tok, "big")
+                    nb += n + k
+                    self._add(tok)
+                    up = self.up
+                    weight = self.weight
             if nb >= 64:
                 q = nb & ~7
                 rest = nb - q
