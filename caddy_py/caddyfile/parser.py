@@ -169,9 +169,10 @@ class _Parser(Dispenser):
 
     def _directive(self) -> None:
         segment = Segment([self.token()])
-        while self.next():
-            tok = self.token()
-            if is_open_brace(tok):
+        while self.cursor < len(self.tokens) - 1:  # self.next() and self.token(), inlined: per token
+            self.cursor += 1
+            tok = self.tokens[self.cursor]
+            if tok.text == "{" and not tok.quote:
                 self.block_nesting += 1
                 if not self.is_next_on_new_line():
                     raise self.err("Unexpected next token after '{' on same line")
@@ -180,7 +181,7 @@ class _Parser(Dispenser):
             elif tok.text == "{}" and not tok.quote:
                 if self.is_next_on_new_line():
                     raise self.err("Unexpected '{}' at end of line")
-            elif self.is_new_line() and self.block_nesting == 0:
+            elif self.block_nesting == 0 and self.is_new_line():
                 self.cursor -= 1
                 break
             elif is_close_brace(tok) and self.block_nesting > 0:
