@@ -14,6 +14,7 @@ from caddy_py.httpcaddyfile.certnames import (
     subject_qualifies_for_cert,
     subject_qualifies_for_public_cert,
 )
+from caddy_py.httpcaddyfile.policydedupe import dedupe, settings_equal
 from caddy_py.httpcaddyfile.policysubsets import SubsetIndex
 from caddy_py.httpcaddyfile.tlsmodels import ACMEIssuer, AutomationPolicy, InternalIssuer, default_issuers, issuer_json
 
@@ -390,6 +391,12 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
     if empty_count == orig_len:
         return None
 
+    deduped = dedupe(aps, _deep_equal, facts.same_issuers, facts.merge_subjects, subsets.is_subset)
+    return deduped if deduped is not None else _dedupe_pairwise(aps, facts, subsets)
+
+
+def _dedupe_pairwise(aps: list[AutomationPolicy], facts: _SubjectFacts, subsets: SubsetIndex) -> list[AutomationPolicy]:
+    """Go's loop as written, for policies holding values the indexed pass cannot bucket."""
     i = 0
     while i < len(aps):
         restart = False
@@ -400,10 +407,7 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
                 del aps[j]
                 restart = True
                 break
-            if (facts.same_issuers(a, b) and a.managers == b.managers and a.storage == b.storage
-                    and a.must_staple == b.must_staple and a.key_type == b.key_type and a.on_demand == b.on_demand
-                    and a.reuse_private_keys == b.reuse_private_keys
-                    and a.renewal_window_ratio == b.renewal_window_ratio):
+            if facts.same_issuers(a, b) and settings_equal(a, b):
                 if a.subjects and not b.subjects:
                     if _shadows(i, aps, subsets) >= j:
                         del aps[i]
