@@ -18,6 +18,7 @@ import os
 import pstats
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -204,6 +205,14 @@ def keepalive(client: Client, snap, window: float) -> dict:
             "server_cpu_us_per_ping": per(cpu["server_cpu_us"], pings)}
 
 
+def server_code() -> dict:
+    """Which caddy-py was measured: the work tree is shared, so also say whether it had local changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=BENCH.parent, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "uncommitted_changes": bool(git("status", "--porcelain", "caddy_py"))}
+
+
 def loadavg() -> float:
     with open("/proc/loadavg") as fh:
         return float(fh.read().split()[0])
@@ -294,6 +303,7 @@ def main() -> dict:
         os.setpriority(os.PRIO_PROCESS, 0, -10)  # inherited too
     runs = []
     t0 = time.monotonic()
+    code_before = server_code()
     with tempfile.TemporaryDirectory() as tmp_:
         tmp = Path(tmp_)
         backend_port = free_port()
@@ -317,7 +327,8 @@ def main() -> dict:
         finally:
             stop(proc)
     out = {"benchmark": "fanout", "quick": args.quick, "nice": os.getpriority(os.PRIO_PROCESS, 0), "event_bytes": 200, "ping_interval_s": PING_INTERVAL,
-           "wall_s": round(time.monotonic() - t0, 1), "runs": runs, "verdicts": verdicts(runs)}
+           "wall_s": round(time.monotonic() - t0, 1),
+           "caddy_py": {"at_start": code_before, "at_end": server_code()}, "runs": runs, "verdicts": verdicts(runs)}
     if profile:
         out["profile_burst_5k_top"] = profile
     if not args.quick:
