@@ -36,9 +36,7 @@ def clean_url_path(p: str) -> str:
 def sanitized_join(root: str, req_path: str) -> str:
     """caddyhttp.SanitizedPathJoin: never above `root`; keeps a trailing slash."""
     root = root or "."
-    rel = clean_url_path("/" + req_path)[1:]
-    if "\x00" in rel:
-        return root
+    rel = clean_url_path("/" + req_path)[1:]  # a NUL stays: stat() then fails with 400, as in Go
     joined = os.path.normpath(os.path.join(root, rel)) if rel else os.path.normpath(root)
     if req_path.endswith("/") and len(req_path) > 1:
         joined += "/"
