@@ -6,16 +6,18 @@ import asyncio
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Awaitable, Callable, Iterator, TypeVar
 
 import pytest
 
 from tests.tls.conftest import ScratchCA, free_port  # noqa: F401  (re-exported for the tests)
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -116,3 +118,16 @@ async def run_curl(curl: str, *args: str) -> tuple[int, str, str]:
                                                 stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(), 20)
     return proc.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+async def eventually(attempt: Callable[[], Awaitable[T]], timeout: float = 20) -> T:
+    """Retry `attempt` until it returns without raising (certificates are managed in the
+    background after the listeners open), re-raising its last error after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await attempt()
+        except (OSError, AssertionError, ssl.SSLError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)  # polling for the certificate to be in place
