@@ -139,9 +139,14 @@ class RouteList:
             tail: Next
             if r.terminal:
                 tail = error_empty_handler if req.error is not None else empty_handler
-            else:
+            elif i < n:
                 tail = _Rest(self, i, outer)
-            if not r.handlers:
+            else:  # the last route: what follows it is what follows the list
+                tail = outer
+            handlers = r.handlers
+            if len(handlers) == 1:  # the usual route: no chain link to build
+                return handlers[0].serve(req, tail)
+            if not handlers:
                 return tail(req)
-            return _Chain(r.handlers, 0, tail)(req)
+            return _Chain(handlers, 0, tail)(req)
         return outer(req)
