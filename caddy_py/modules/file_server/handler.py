@@ -47,11 +47,11 @@ def _base36(n: int) -> str:
 
 
 def _add_headers(req: Request, items: list[tuple[str, str]]) -> None:
-    """Headers for whatever response ends up written (also error responses)."""
+    """Headers for whatever response ends up written (also error responses). Added even when
+    present, like Go's Header().Add: a file_server in handle_errors repeats Vary as Caddy does."""
     def apply(resp: web.StreamResponse) -> None:
         for k, v in items:
-            if v not in resp.headers.getall(k, []):
-                resp.headers.add(k, v)
+            resp.headers.add(k, v)
     req.on_prepare.append(apply)
 
 
