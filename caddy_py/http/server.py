@@ -152,7 +152,8 @@ class HTTPServer:
             # Go answers 100 Continue when a handler reads the body; aiohttp's low-level
             # server never does, so a waiting client is told to go ahead up front
             await raw.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if raw.path.startswith("/.well-known/acme-challenge/"):
+        target = raw.raw_path
+        if ("/.well-known/acme-challenge/" in target or "%" in target) and raw.path.startswith("/.well-known/acme-challenge/"):
             from caddy_py.tls.challenges import http_answer
 
             answer = http_answer(raw.path)
@@ -163,8 +164,10 @@ class HTTPServer:
         req.start_time = time.perf_counter()
         raw.caddy = req  # type: ignore[attr-defined]
         repl.providers.append(partial(http_value, req))
-        for k in [k for k in req.headers if "_" in k or "." in k]:
-            del req.headers[k]
+        names = "".join(req.headers.keys())  # one scan for the rare names Caddy drops
+        if "_" in names or "." in names:
+            for k in [k for k in req.headers if "_" in k or "." in k]:
+                del req.headers[k]
         trusted, client_ip = self.client_ip.resolve(req.remote_addr, req.headers)
         req.vars["trusted_proxy"] = trusted
         req.vars["client_ip"] = client_ip
