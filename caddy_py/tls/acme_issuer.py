@@ -14,6 +14,7 @@ import urllib.parse
 from typing import Any
 
 import josepy
+import requests
 from acme import challenges, client, messages
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,6 +33,23 @@ def issuer_key(cfg: dict[str, Any]) -> str:
     """certmagic's storage key for a CA: host and path of its directory URL."""
     u = urllib.parse.urlsplit(cfg.get("ca") or DEFAULT_CA)
     return (u.netloc + u.path.replace("/", "-")).replace(":", "-")
+
+
+def _network_reason(exc: BaseException) -> str:
+    """The OS-level reason under requests' wrapped errors ("connection refused"), else its text:
+    requests/urllib3 messages ("HTTPConnectionPool(...): Max retries exceeded ...") say little."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror.lower()
+        nested = [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+        todo.extend(x for x in nested if isinstance(x, BaseException))
+    return str(exc)
 
 
 def _pem_key(key: Any) -> bytes:
@@ -66,7 +84,10 @@ class ACMEIssuer:
             key = serialization.load_pem_private_key(stored, None)
         jwk = josepy.JWKEC(key=key)
         net = client.ClientNetwork(jwk, alg=josepy.ES256, verify_ssl=self.verify, user_agent=USER_AGENT)
-        directory = client.ClientV2.get_directory(self.url, net)
+        try:
+            directory = client.ClientV2.get_directory(self.url, net)
+        except requests.RequestException as e:
+            raise RuntimeError(f'provisioning client: performing request: Get "{self.url}": {_network_reason(e)}') from None
         acme = client.ClientV2(directory, net)
         eab = None
         ext = self.cfg.get("external_account") or {}
