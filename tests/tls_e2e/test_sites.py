@@ -2,6 +2,7 @@
 `tls internal`, certificate files, mTLS, the HTTP->HTTPS redirect and SNI between two certs."""
 from __future__ import annotations
 
+import asyncio
 import ssl
 from pathlib import Path
 
@@ -48,17 +49,24 @@ async def test_cert_files_sni_and_redirect(caddy_py, curl, tmp_path: Path) -> No
     await c.wait_port(sp)
     await c.wait_port(hp)
     ctx = client_context(cafile=ca.pem_path)
-    for name, body in (("a.e2e.test", "site a"), ("b.e2e.test", "site b")):
+    sites = (("a.e2e.test", "site a"), ("b.e2e.test", "site b"))
+    for name, body in sites:
         status, got, sslobj = await https_get(sp, name, ctx)
         assert (status, got, cn_of(sslobj)) == (200, body, name)
-        code, out, err = await run_curl(curl, "--cacert", str(ca.pem_path), "--resolve", f"{name}:{sp}:127.0.0.1",
-                                        f"https://{name}:{sp}/")
-        assert (code, out) == (0, body), err
     # plain HTTP on the http_port redirects to the HTTPS site, keeping the path and query; like
     # Caddy, no port is written when it is the configured https_port (an external redirect)
+    reader, writer = await asyncio.open_connection("127.0.0.1", hp)
+    writer.write(b"GET /p?q=1 HTTP/1.1\r\nHost: a.e2e.test\r\nConnection: close\r\n\r\n")
+    head = (await asyncio.wait_for(reader.read(), 10)).split(b"\r\n\r\n")[0].decode().split("\r\n")
+    writer.close()
+    assert head[0].startswith("HTTP/1.1 308") and "Location: https://a.e2e.test/p?q=1" in head
     code, out, err = await run_curl(curl, "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
                                     "--resolve", f"a.e2e.test:{hp}:127.0.0.1", f"http://a.e2e.test:{hp}/p?q=1")
     assert (code, out) == (0, "308 https://a.e2e.test/p?q=1"), err
+    for name, body in sites:
+        code, out, err = await run_curl(curl, "--cacert", str(ca.pem_path), "--resolve", f"{name}:{sp}:127.0.0.1",
+                                        f"https://{name}:{sp}/")
+        assert (code, out) == (0, body), err
 
 
 async def test_mtls_requires_a_trusted_client_cert(caddy_py, curl, tmp_path: Path) -> None:
