@@ -10,12 +10,14 @@ import ipaddress
 import posixpath
 import time
 import uuid
+from functools import partial
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote
 
 from caddy_py.http.matchers.host import request_host
 from caddy_py.http.request import split_target
+from caddy_py.replacer import Replacer
 
 
 def _split_hostport(hp: str) -> tuple[str, str]:
@@ -60,6 +62,13 @@ def _go_ext(p: str) -> str:
 def _orig(req: Any) -> tuple[str, str]:
     _, path, query = split_target(req.raw.raw_path)
     return unquote(path), query
+
+
+def request_replacer(req: Any) -> Replacer:
+    """A request's Replacer: its own values, then `{http.*}` computed lazily from `req`."""
+    repl = Replacer()
+    repl.providers.append(partial(http_value, req))
+    return repl
 
 
 def http_value(req: Any, key: str) -> tuple[Any, bool]:

@@ -52,11 +52,11 @@ def split_target(target: str) -> tuple[str, str, str]:
 class Request:
     __slots__ = (
         "raw", "method", "path", "raw_query", "headers", "host", "scheme", "remote_addr",
-        "vars", "replacer", "on_prepare", "server", "body_limit", "state",
+        "vars", "_replacer", "on_prepare", "server", "body_limit", "state",
         "error", "response", "start_time", "_dpath_src", "_dpath",
     )
 
-    def __init__(self, raw: "web.BaseRequest", replacer: "Replacer", server: Any = None) -> None:
+    def __init__(self, raw: "web.BaseRequest", replacer: "Replacer | None" = None, server: Any = None) -> None:
         self.raw = raw
         self.method: str = raw.method
         authority, path, query = split_target(raw.raw_path)
@@ -69,7 +69,8 @@ class Request:
         self.remote_addr: str = remote_addr(raw)
         # http.vars.* (the `vars` handler and matchers; also Caddy internals like client_ip)
         self.vars: dict[str, Any] = {}
-        self.replacer = replacer
+        # None: built on first use, with the {http.*} provider (most fast paths never need one)
+        self._replacer = replacer
         # callbacks run right before the response's headers are sent (deferred header ops, encode)
         self.on_prepare: list[Callable[["web.StreamResponse"], Awaitable[None] | None]] = []
         self.server = server
@@ -82,6 +83,19 @@ class Request:
         self.start_time: float = 0.0  # time.perf_counter() when the request arrived
         self._dpath_src = ""
         self._dpath = ""
+
+    @property
+    def replacer(self) -> "Replacer":
+        repl = self._replacer
+        if repl is None:
+            from caddy_py.http.placeholders import request_replacer  # it imports this module
+
+            repl = self._replacer = request_replacer(self)
+        return repl
+
+    @replacer.setter
+    def replacer(self, repl: "Replacer") -> None:
+        self._replacer = repl
 
     @property
     def decoded_path(self) -> str:

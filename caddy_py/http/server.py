@@ -2,7 +2,7 @@
 
 Per request: Go's early rejections (HTTP/1.1 without Host → 400, `OPTIONS *` → 200 without
 `Server`), headers with `_` or `.` in their names dropped (Caddy 2.11), one Replacer with the
-lazy `{http.*}` provider, the routes, then `errors.routes` for a HandlerError. Every response
+lazy `{http.*}` provider (built when first asked for), the routes, then `errors.routes` for a HandlerError. Every response
 gets `Server: Caddy` (set before `req.on_prepare` callbacks, so `header -Server` can remove it).
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +20,6 @@ from caddy_py.http.clientip import ClientIPPolicy
 from caddy_py.http.aio import DEFAULT_MAX_HEADER_BYTES, AioServer, go_error_response, header_block_size
 from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
-from caddy_py.http.placeholders import http_value
 from caddy_py.http.request import Request, split_target
 from caddy_py.http.routes import RouteError, RouteList, empty_handler, error_empty_handler
 from caddy_py.logs.access import log_error
@@ -159,11 +157,9 @@ class HTTPServer:
             answer = http_answer(raw.path)
             if answer is not None:  # an ACME CA validating HTTP-01: answered before any route, as Caddy
                 return web.Response(body=answer, content_type="text/plain")
-        repl = Replacer()
-        req = Request(raw, repl, self)
+        req = Request(raw, None, self)  # its replacer is built when a handler first asks
         req.start_time = time.perf_counter()
         raw.caddy = req  # type: ignore[attr-defined]
-        repl.providers.append(partial(http_value, req))
         names = "".join(req.headers.keys())  # one scan for the rare names Caddy drops
         if "_" in names or "." in names:
             for k in [k for k in req.headers if "_" in k or "." in k]:
