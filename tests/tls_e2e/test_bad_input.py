@@ -43,6 +43,9 @@ def bad_files(tmp_path: Path, case: str) -> tuple[Path, Path, str]:
         return tmp_path / "absent.crt", key, "no such file or directory"
     if case == "directory":
         return tmp_path, key, "is a directory"
+    if case == "not PEM":
+        crt.write_text("this is not a certificate\n")
+        return crt, key, "failed to find any pem data in certificate input"
     if case == "unreadable":
         if os.geteuid() == 0:
             pytest.skip("root reads files whatever their mode (the directory case covers unreadable)")
@@ -51,7 +54,7 @@ def bad_files(tmp_path: Path, case: str) -> tuple[Path, Path, str]:
     return crt, other_key, "private key does not match public key"
 
 
-@pytest.mark.parametrize("case", ["missing", "directory", "unreadable", "mismatched key"])
+@pytest.mark.parametrize("case", ["missing", "directory", "unreadable", "not PEM", "mismatched key"])
 async def test_broken_certificate_files(caddy_py, tmp_path: Path, case: str) -> None:
     crt, key, wording = bad_files(tmp_path, case)
     c, ca, sp = await start_with_bad_site(caddy_py, tmp_path, f"tls {crt} {key}")
