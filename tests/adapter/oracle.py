@@ -85,3 +85,33 @@ def compare(caddy_bin: str, text: str, tmp: Path, filename: str = "Caddyfile",
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / filename).write_text(text)
     return caddy_adapt(caddy_bin, tmp, filename, env), caddy_py_adapt(tmp, filename, env)
+
+
+def caddy_outcomes_for(caddy_bin: str, cases: dict[str, str], root: Path, workers: int = 8) -> dict[str, Outcome]:
+    """What the real caddy says for every case (name → Caddyfile text), computed once, several
+    runs at a time, each in its own folder under `root` with HOME/XDG dirs kept there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    env = dict(os.environ, HOME=str(root), XDG_DATA_HOME=str(root / "data"), XDG_CONFIG_HOME=str(root / "config"))
+
+    def run(name: str) -> tuple[str, Outcome]:
+        folder = root / name
+        folder.mkdir()
+        (folder / "Caddyfile").write_text(cases[name])
+        return name, caddy_adapt(caddy_bin, folder, env=env)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(run, sorted(cases)))
+
+
+def assert_same_outcome(text: str, tmp: Path, want: Outcome) -> None:
+    """Adapt `text` in-process from `tmp` and check it does what caddy did: the same output and
+    warnings, or the same error."""
+    (tmp / "Caddyfile").write_text(text)
+    got = caddy_py_adapt_inprocess(tmp)
+    assert got.code == want.code, (want, got)
+    if want.code == 0:
+        assert got.stdout == want.stdout
+        assert got.warnings == want.warnings
+    else:
+        assert got.error == want.error

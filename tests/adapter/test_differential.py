@@ -2,15 +2,12 @@
 `caddy adapt --pretty` prints, or fail with the same error message."""
 from __future__ import annotations
 
-import os
 import random
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.adapter.oracle import Outcome, caddy_adapt
-from tests.adapter.oracle import caddy_py_adapt_inprocess as _caddy_py  # also used by other suites
+from tests.adapter.oracle import Outcome, assert_same_outcome, caddy_outcomes_for
 
 CASES: dict[str, str] = {
     "bare_port": ':8080 {\n\trespond "hi"\n}\n',
@@ -201,28 +198,9 @@ for i, body in enumerate(MATCHER_BODIES):
 
 @pytest.fixture(scope="module")
 def caddy_outcomes(caddy_bin: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
-    """What the real caddy says for every case, computed once, several runs at a time."""
-    root = tmp_path_factory.mktemp("caddy_oracle")
-    env = dict(os.environ, HOME=str(root), XDG_DATA_HOME=str(root / "data"), XDG_CONFIG_HOME=str(root / "config"))
-
-    def run(name: str) -> tuple[str, Outcome]:
-        folder = root / name
-        folder.mkdir()
-        (folder / "Caddyfile").write_text(CASES[name])
-        return name, caddy_adapt(caddy_bin, folder, env=env)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(pool.map(run, sorted(CASES)))
+    return caddy_outcomes_for(caddy_bin, CASES, tmp_path_factory.mktemp("caddy_oracle"), workers=4)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_caddy(name: str, tmp_path: Path, caddy_outcomes: dict[str, Outcome]) -> None:
-    (tmp_path / "Caddyfile").write_text(CASES[name])
-    want = caddy_outcomes[name]
-    got = _caddy_py(tmp_path)
-    assert got.code == want.code, (want, got)
-    if want.code == 0:
-        assert got.stdout == want.stdout
-        assert got.warnings == want.warnings
-    else:
-        assert got.error == want.error
+    assert_same_outcome(CASES[name], tmp_path, caddy_outcomes[name])
