@@ -59,14 +59,20 @@ class Request:
     def __init__(self, raw: "web.BaseRequest", replacer: "Replacer | None" = None, server: Any = None) -> None:
         self.raw = raw
         self.method: str = raw.method
-        authority, path, query = split_target(raw.raw_path)
+        target = raw.raw_path
+        if target[:1] == "/":  # origin form, nearly every request: no authority to split off
+            path, _, query = target.partition("?")
+            authority = ""
+        else:
+            authority, path, query = split_target(target)
         self.path: str = path  # escaped path, as in the request line
         self.raw_query: str = query  # as sent (aiohttp's query_string is decoded)
-        self.headers: CIMultiDict[str] = CIMultiDict(raw.headers)
+        headers = raw.headers
+        self.headers: CIMultiDict[str] = CIMultiDict(headers)
         # the Host header as sent ("" without one; aiohttp's .host would look up the FQDN)
-        self.host: str = authority or raw.headers.get("Host", "")
+        self.host: str = authority or headers.get("Host", "")
         self.scheme: str = raw.scheme
-        self.remote_addr: str = remote_addr(raw)
+        self.remote_addr: str = getattr(raw.protocol, "caddy_remote", None) or remote_addr(raw)
         # http.vars.* (the `vars` handler and matchers; also Caddy internals like client_ip)
         self.vars: dict[str, Any] = {}
         # None: built on first use, with the {http.*} provider (most fast paths never need one)
