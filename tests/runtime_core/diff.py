@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -35,18 +34,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def wait_port(port: int, proc: subprocess.Popen, timeout: float = 15.0) -> None:
+async def wait_port(port: int, proc: subprocess.Popen, timeout: float = 15.0,
+                    stderr: Callable[[], str] | None = None) -> None:
+    """Poll until `port` accepts on 127.0.0.1; fail early, with the server's stderr, if `proc` died."""
+    def log() -> str:
+        if stderr is not None:
+            return stderr()
+        return proc.stderr.read().decode() if proc.stderr else ""
+
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited early with {proc.returncode}: {proc.stderr.read().decode() if proc.stderr else ''}")
+            raise RuntimeError(f"server exited early with {proc.returncode}:\n{log()}")
         try:
             _, w = await asyncio.open_connection("127.0.0.1", port)
             w.close()
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"port {port} never opened") from None
+                raise TimeoutError(f"port {port} never opened" + (f":\n{stderr()}" if stderr else "")) from None
             await asyncio.sleep(0.02)  # polling a port for readiness, not waiting on timing
 
 

@@ -16,6 +16,7 @@ from typing import Awaitable, Callable, Iterator, TypeVar
 import pytest
 
 from tests.tls.conftest import ScratchCA, free_port  # noqa: F401  (re-exported for the tests)
+from tests.runtime_core.diff import wait_port
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,18 +48,7 @@ class CaddyPy:
 
     async def wait_port(self, port: int, timeout: float = 20) -> None:
         """Poll until `port` accepts on 127.0.0.1 (fails early if the process died)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"caddy-py exited with {self.proc.returncode}:\n{self.stderr()}")
-            try:
-                _, w = await asyncio.open_connection("127.0.0.1", port)
-                w.close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"port {port} never opened:\n{self.stderr()}") from None
-                await asyncio.sleep(0.02)  # polling readiness, not waiting on timing
+        await wait_port(port, self.proc, timeout, self.stderr)
 
     async def wait_log(self, needle: str, timeout: float = 20) -> str:
         """Poll the stderr log until a line containing `needle` appears; return that line."""
