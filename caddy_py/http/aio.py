@@ -9,11 +9,12 @@ status line and the body, `Connection: close`, no `Server` header).
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aiohttp import web
 from aiohttp.http import SERVER_SOFTWARE
-from aiohttp.http_exceptions import BadHttpMethod, LineTooLong
+from aiohttp.http_exceptions import BadHttpMethod, BadStatusLine, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from caddy_py.logs.access import track_body_bytes
@@ -58,16 +59,17 @@ class GoErrorResponse(web.StreamResponse):
     """Go's hand-written error answer: `HTTP/1.1 <status and message>` as the status line and
     the body, Content-Type and `Connection: close` only, then the connection closes."""
 
-    def __init__(self, public: str) -> None:
+    def __init__(self, public: str, body: str | None = None) -> None:
         super().__init__(status=int(public[:3]))
         self.public = public
+        self.body = public if body is None else body
         self.force_close()
 
     async def prepare(self, request: web.BaseRequest) -> None:  # type: ignore[override]
         tr = request.transport
         if tr is not None and not tr.is_closing():
             tr.write(("HTTP/1.1 " + self.public + "\r\nContent-Type: text/plain; charset=utf-8"
-                      "\r\nConnection: close\r\n\r\n" + self.public).encode())
+                      "\r\nConnection: close\r\n\r\n" + self.body).encode())
             # like Go's closeWriteAndWait: half-close, let the client's unread upload drain for
             # a moment, then close (closing at once would reset the connection and the client
             # could lose the answer)
@@ -82,8 +84,17 @@ class GoErrorResponse(web.StreamResponse):
         return None
 
 
-def go_error_response(status: int, text: str) -> web.StreamResponse:
-    return GoErrorResponse(text)
+def go_error_response(status: int, text: str, body: str | None = None) -> web.StreamResponse:
+    return GoErrorResponse(text, body)
+
+
+# Go's httpguts.ValidHostHeader: the bytes a Host header may contain
+_HOST_BYTES = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!$%&'()*+,-.:;=[]_~")
+_GO_VERSION = re.compile(r"HTTP/\d\.\d'")
+
+
+def valid_host_header(host: str) -> bool:
+    return all(c in _HOST_BYTES for c in host)
 
 
 def header_block_size(raw: web.BaseRequest) -> int:
@@ -124,8 +135,13 @@ class CaddyRequestHandler(RequestHandler):
                      exc: BaseException | None = None, message: str | None = None) -> web.StreamResponse:
         if isinstance(exc, LineTooLong):
             return go_error_response(431, "431 Request Header Fields Too Large")
+        text = str(getattr(exc, "message", "") or "")
+        if isinstance(exc, BadStatusLine) and "Invalid HTTP version" in text and _GO_VERSION.search(text):
+            # a well-formed version other than 1.x: Go parses it, then refuses it
+            return go_error_response(505, "505 HTTP Version Not Supported: unsupported protocol version")
+        if "invalid `Transfer-Encoding`" in text:
+            return go_error_response(501, "501 Not Implemented", "Unsupported transfer encoding")
         if status == 400 or isinstance(exc, BadHttpMethod):
-            text = str(getattr(exc, "message", "") or "")
             if "Host" in text and "missing" in text.lower():
                 return go_error_response(400, "400 Bad Request: missing required Host header")
             return go_error_response(400, "400 Bad Request")

@@ -17,7 +17,8 @@ from aiohttp import web
 from caddy_py.config.context import ConfigError, Context
 from caddy_py.config.durations import duration_seconds
 from caddy_py.http.clientip import ClientIPPolicy
-from caddy_py.http.aio import DEFAULT_MAX_HEADER_BYTES, AioServer, go_error_response, header_block_size
+from caddy_py.http.aio import (DEFAULT_MAX_HEADER_BYTES, AioServer, go_error_response, header_block_size,
+                             valid_host_header)
 from caddy_py.http.handler import HandlerError
 from caddy_py.http.listeners import acquire, parse_network_address, release
 from caddy_py.http.request import Request, split_target
@@ -144,6 +145,8 @@ class HTTPServer:
                 return go_error_response(400, "400 Bad Request: missing required Host header")
             if n_host > 1:
                 return go_error_response(400, "400 Bad Request: too many Host headers")
+        if not valid_host_header(headers.get("Host", "")):
+            return go_error_response(400, "400 Bad Request: malformed Host header")
         if raw.method == "OPTIONS" and raw.raw_path == "*":
             return web.Response(headers={"Content-Length": "0"})
         if minor == 1 and "Expect" in headers and headers["Expect"].lower() == "100-continue":
