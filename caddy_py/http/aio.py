@@ -118,7 +118,10 @@ class CaddyRequestHandler(RequestHandler):
         shutting down, that response closes the connection). After `grace` seconds, force."""
         if self.caddy_hijacked or self._payload_parser is not None:
             return  # an upgraded connection (WebSocket): its handler owns its lifetime
-        if self._request_count > 0 and not self._request_in_progress and not self._messages:
+        # idle = parked on aiohttp's wait for the next request; a request already popped from
+        # the queue but not yet started (its task is scheduled) is not idle
+        waiting = self._waiter is not None and not self._waiter.done()
+        if self._request_count > 0 and waiting and not self._request_in_progress and not self._messages:
             self.force_close()
             if self.transport is not None:
                 self.transport.close()

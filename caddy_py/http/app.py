@@ -7,7 +7,6 @@ stop(grace) when replaced.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from typing import Any
 
@@ -104,10 +103,6 @@ class HTTPApp:
     def activate(self) -> None:
         for srv in self.servers.values():
             srv.activate()
-        # the loaded config and modules live as long as the servers: keeping them out of the
-        # collector's generations spares every full collection (triggered by per-request
-        # allocations) from walking them again
-        gc.freeze()
 
     async def stop(self) -> None:
         await asyncio.gather(*(s.stop(self.grace) for s in self.servers.values()))
