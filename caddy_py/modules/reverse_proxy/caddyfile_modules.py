@@ -186,19 +186,29 @@ def _srv(d: Dispenser) -> dict:
             if out.get(key):
                 raise d.err(f"srv {key} has already been specified")
             put(out, key, d.val())
-        elif key == "refresh":
-            put(out, "refresh", duration_arg(d, "parsing refresh interval duration: {e}"))
-        elif key == "resolvers":
-            _resolvers(d, out)
-        elif key == "dial_timeout":
-            put(out, "dial_timeout", duration_arg(d, "bad timeout value '{v}': {e}"))
-        elif key == "dial_fallback_delay":
-            put(out, "dial_fallback_delay", duration_arg(d, "bad delay value '{v}': {e}"))
+        elif _lookup_option(d, key, out):
+            pass
         elif key == "grace_period":
             put(out, "grace_period", duration_arg(d, "bad grace period value '{v}': {e}"))
         else:
             raise d.err(f"unrecognized srv option '{key}'")
     return out
+
+
+def _lookup_option(d: Dispenser, key: str, out: dict[str, Any]) -> bool:
+    """The options the `a` and `srv` upstream sources share (refresh, resolvers, dial timeouts);
+    False when `key` is none of them."""
+    if key == "refresh":
+        put(out, "refresh", duration_arg(d, "parsing refresh interval duration: {e}"))
+    elif key == "resolvers":
+        _resolvers(d, out)
+    elif key == "dial_timeout":
+        put(out, "dial_timeout", duration_arg(d, "bad timeout value '{v}': {e}"))
+    elif key == "dial_fallback_delay":
+        put(out, "dial_fallback_delay", duration_arg(d, "bad delay value '{v}': {e}"))
+    else:
+        return False
+    return True
 
 
 @module_parser(UPSTREAMS_NS + "a")
@@ -220,14 +230,8 @@ def _a(d: Dispenser) -> dict:
             if out.get(key):
                 raise d.err(f"a {key} has already been specified")
             put(out, key, d.val())
-        elif key == "refresh":
-            put(out, "refresh", duration_arg(d, "parsing refresh interval duration: {e}"))
-        elif key == "resolvers":
-            _resolvers(d, out)
-        elif key == "dial_timeout":
-            put(out, "dial_timeout", duration_arg(d, "bad timeout value '{v}': {e}"))
-        elif key == "dial_fallback_delay":
-            put(out, "dial_fallback_delay", duration_arg(d, "bad delay value '{v}': {e}"))
+        elif _lookup_option(d, key, out):
+            pass
         elif key == "versions":
             vargs = d.remaining_args()
             if not vargs:
