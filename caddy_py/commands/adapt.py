@@ -13,6 +13,8 @@ import sys
 import time
 from typing import Any
 
+from caddy_py.caddyfile.errors import CaddyfileError
+
 
 
 def zap_quote(s: str) -> str:
@@ -136,7 +138,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         body = _read_input(path)
         adapter = infer_adapter(path, getattr(args, "adapter", "") or "")
         log_line("info", "using config from file", file=path)
-        cfg = config_from_bytes(body, adapter, path)
+        try:
+            cfg = config_from_bytes(body, adapter, path)
+        except CaddyfileError as e:
+            raise AdaptFailure(f"adapting config using {adapter}: {e}") from None
         if adapter == "caddyfile":
             log_line("info", "adapted config to JSON", adapter=adapter)
         validate_config(cfg)

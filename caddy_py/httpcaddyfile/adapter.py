@@ -8,6 +8,7 @@ import os
 from typing import Any, Iterator
 
 from caddy_py import gojson
+from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.httpcaddyfile.directives import CaddyWarning
 
 
@@ -44,6 +45,9 @@ def adapt_to_config(body: bytes, filename: str = "Caddyfile",
     from caddy_py.httpcaddyfile.httptype import setup
     from caddy_py.modules import load_caddyfile_parsers
 
+    if not body:
+        # Caddy's lexer reports io.EOF for a zero-byte input (whitespace or comments alone adapt to {})
+        raise CaddyfileError("EOF")
     load_caddyfile_parsers()
     _load_builtins()
     logs = logs if logs is not None else []

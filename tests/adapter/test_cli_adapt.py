@@ -15,6 +15,8 @@ import sys
     ':8080 {\n\trespond "hi"\n}\n',
     ':8080 {\nrespond "hi"\n}\n',  # unformatted: a warning with file and line
     ':8080 {\n\trespnd "hi"\n}\n',  # an error
+    '',  # a zero-byte file is an error (EOF); whitespace alone adapts to {}
+    '\n',
 ])
 def test_process_matches_caddy(text: str, tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
     (tmp_path / "Caddyfile").write_text(text)
@@ -54,3 +56,15 @@ def test_validate_exit_status_matches_caddy(name: str, text: str, tmp_path: Path
     got = run_adapt([sys.executable, "-m", "caddy_py", "validate", "--config", name], tmp_path, env)
     assert got.code == want.code
     assert got.stdout == want.stdout
+
+
+@pytest.mark.parametrize("text", ["", ':8080 {\n\trespnd "hi"\n}\n'])
+def test_validate_names_the_adapter_in_its_error(text: str, tmp_path: Path, caddy_bin: str,
+                                                 caddy_env: dict[str, str]) -> None:
+    (tmp_path / "Caddyfile").write_text(text)
+    env = dict(caddy_env, PYTHONPATH=str(ROOT))
+    want = run_adapt([caddy_bin, "validate", "--config", "Caddyfile"], tmp_path, caddy_env)
+    got = run_adapt([sys.executable, "-m", "caddy_py", "validate", "--config", "Caddyfile"], tmp_path, env)
+    assert want.code == got.code == 1
+    assert want.error.startswith("adapting config using caddyfile: ")
+    assert got.error == want.error
