@@ -8,6 +8,8 @@ import math
 import re
 from decimal import Decimal
 
+from caddy_py.httpcaddyfile.gorepr import go_quote
+
 _UNIT_NS = {
     "ns": 1, "us": 1_000, "\u00b5s": 1_000, "\u03bcs": 1_000, "ms": 1_000_000,
     "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
@@ -19,15 +21,11 @@ class GoValueError(ValueError):
     """str() is Go's error text."""
 
 
-def _go_quote(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def time_parse_duration(orig: str) -> int:
     """time.ParseDuration: "[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+" in nanoseconds."""
     s = orig
     neg = False
-    invalid = GoValueError("time: invalid duration " + _go_quote(orig))
+    invalid = GoValueError("time: invalid duration " + go_quote(orig))
     if s and s[0] in "+-":
         neg = s[0] == "-"
         s = s[1:]
@@ -53,9 +51,9 @@ def time_parse_duration(orig: str) -> int:
         unit = m.group(0)
         s = s[len(unit):]
         if not unit:
-            raise GoValueError("time: missing unit in duration " + _go_quote(orig))
+            raise GoValueError("time: missing unit in duration " + go_quote(orig))
         if unit not in _UNIT_NS:
-            raise GoValueError("time: unknown unit " + _go_quote(unit) + " in duration " + _go_quote(orig))
+            raise GoValueError("time: unknown unit " + go_quote(unit) + " in duration " + go_quote(orig))
         scale = _UNIT_NS[unit]
         v = int(int_part or "0")
         if v > _MAX_INT64 // scale:
@@ -77,7 +75,7 @@ def parse_float(s: str) -> float:
             return float(s.replace("_", ""))
         except ValueError:
             pass
-    raise GoValueError(f"strconv.ParseFloat: parsing {_go_quote(s)}: invalid syntax")
+    raise GoValueError(f"strconv.ParseFloat: parsing {go_quote(s)}: invalid syntax")
 
 
 def format_float(f: float) -> str:
@@ -115,10 +113,10 @@ def atoi(s: str) -> int:
     """strconv.Atoi with Go's error text."""
     body = s[1:] if s[:1] in "+-" else s
     if not body or not body.isascii() or not body.isdigit():
-        raise GoValueError(f"strconv.Atoi: parsing {_go_quote(s)}: invalid syntax")
+        raise GoValueError(f"strconv.Atoi: parsing {go_quote(s)}: invalid syntax")
     v = int(s)
     if not -(1 << 63) <= v <= _MAX_INT64:
-        raise GoValueError(f"strconv.Atoi: parsing {_go_quote(s)}: value out of range")
+        raise GoValueError(f"strconv.Atoi: parsing {go_quote(s)}: value out of range")
     return v
 
 
@@ -126,10 +124,10 @@ def parse_int(s: str, bits: int = 64) -> int:
     """strconv.ParseInt(s, 10, bits)."""
     body = s[1:] if s[:1] in "+-" else s
     if not body or not body.isascii() or not body.isdigit():
-        raise GoValueError(f"strconv.ParseInt: parsing {_go_quote(s)}: invalid syntax")
+        raise GoValueError(f"strconv.ParseInt: parsing {go_quote(s)}: invalid syntax")
     v = int(s)
     if not -(1 << (bits - 1)) <= v <= (1 << (bits - 1)) - 1:
-        raise GoValueError(f"strconv.ParseInt: parsing {_go_quote(s)}: value out of range")
+        raise GoValueError(f"strconv.ParseInt: parsing {go_quote(s)}: value out of range")
     return v
 
 
