@@ -45,6 +45,22 @@ def fanout_section(r: dict) -> list[str]:
     out = ["| target | measured | verdict |", "|---|---|---|"]
     for v in r.get("verdicts", {}).values():
         out.append(f"| {v['target']} | {v['measured']} | {v['verdict']} |")
+    return out + floor_lines()
+
+
+def floor_lines() -> list[str]:
+    """bench/fanout/floor.py: the bare-socket paced fan-out on this machine (no caddy-py code)."""
+    path = BENCH / "fanout" / "floor.json"
+    if not path.exists():
+        return []
+    rows = json.loads(path.read_text())
+    out = ["", "The machine's floor for the paced targets (`fanout/floor.py`: raw sockets, one send per",
+           "subscriber per event, 20 events/s, no WebSocket or JSON work, no caddy-py code):", "",
+           "| subscribers | sender threads | p50 | p99 | max | server µs/delivery | reader µs/delivery |",
+           "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['subscribers']} | {r['threads']} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | "
+                   f"{r['max_ms']:.1f} ms | {r['server_cpu_us_per_delivery']} | {r['reader_cpu_us_per_delivery']} |")
     return out
 
 
@@ -111,6 +127,9 @@ def main() -> int:
             sys.stdout.write(f"== {name}\n")
             sys.stdout.flush()
             subprocess.run(cmd, check=False)
+            if name == "fanout" and not args.quick:
+                floor = BENCH / "fanout" / "floor.py"
+                subprocess.run([sys.executable, str(floor), "--json", str(floor.with_name("floor.json"))], check=False)
     sys.stdout.write(f"summary: {write_summary()}\n")
     return 0
 
