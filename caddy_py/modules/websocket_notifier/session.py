@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from caddy_py.modules.websocket_notifier import frames as f
+from caddy_py.modules.websocket_notifier import shorty_shared
 from caddy_py.modules.websocket_notifier.shorty import Shorty
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,7 +43,7 @@ class SessionSettings:
 
 class Session(asyncio.Protocol):
     __slots__ = ("notifier", "settings", "transport", "reader", "plain", "deflate", "shorty_out",
-                 "shorty_count", "shorty_in", "out", "has_event", "backlog", "last_read", "next_ping",
+                 "shorty_in", "out", "has_event", "backlog", "last_read", "next_ping",
                  "closing", "closed", "close_deadline", "stuck_since", "peer")
 
     def __init__(self, notifier: "Notifier", settings: SessionSettings, shorty: bool) -> None:
@@ -51,9 +52,9 @@ class Session(asyncio.Protocol):
         self.transport: Any = None
         self.reader = f.FrameReader(settings.max_message_size, settings.deflate)
         self.deflate = settings.deflate
-        self.shorty_out = Shorty() if shorty else None
+        # outbound tree state, shared with the sessions whose trees are equal (shorty_shared)
+        self.shorty_out = shorty_shared.ROOT if shorty else None
         self.plain = not shorty and not settings.deflate  # can take shared event frames as is
-        self.shorty_count = 0
         self.shorty_in: Shorty | None = None
         self.out: list[bytes] = []
         self.has_event = False
@@ -143,6 +144,8 @@ class Session(asyncio.Protocol):
         self.out.clear()
         self._leave_hub()
         self.notifier.sessions.discard(self)
+        if self.shorty_out is not None:
+            shorty_shared.release(self)
 
     def pause_writing(self) -> None:
         pass
@@ -160,19 +163,10 @@ class Session(asyncio.Protocol):
             return
         counters = self.notifier.hub.counters
         counters.outbound_bytes += len(data)
-        sh = self.shorty_out
-        if sh is None:
+        if self.shorty_out is None:
             self._queue(self._frame(f.OP_TEXT, data), not control)
-            return
-        limit = self.settings.shorty_reset_count
-        if limit > 0 and self.shorty_count > limit:
-            self._queue(_SHORTY_FRAME, False)
-            sh.reset()
-            self.shorty_count = 0
-        z = sh.deflate(data)
-        self.shorty_count += 1
-        counters.outbound_compressed_bytes += len(z)
-        self._queue(self._frame(f.OP_BINARY, z), not control)
+        else:
+            shorty_shared.send(self, data, control)
 
     def queue_shared(self, frame: bytes) -> None:
         """Queue an event frame built once for every plain connection of a fan-out."""
@@ -225,6 +219,8 @@ class Session(asyncio.Protocol):
             self.close(1013, "slow consumer")
 
     def _flush_now(self) -> None:
+        if self.shorty_out is not None:  # documents waiting for deflate budget go first
+            shorty_shared.drain(self)
         if self.out:
             self.flush()
 

@@ -1,9 +1,10 @@
 """Shorty: the adaptive-Huffman codec of the Go notifier (PROTOCOL.md Appendix A), byte-exact.
 
 One `Shorty` holds one tree; a connection keeps one per direction. The tree is stored as
-parallel lists (symbol, up, weight) plus a child index and a symbol→node dict, so that the
-swaps and look-ups Go does with linear scans are O(1) here. Bits are gathered in a Python
-int and flushed a few bytes at a time.
+flat parallel lists (symbol, up, weight, and the two children of node n at kids[2n],
+kids[2n+1]) plus a symbol→node dict, so that the swaps and look-ups Go does with linear scans
+are O(1) here and `copy()` is a few slices (shared outbound states copy a tree per event).
+Bits are gathered in a Python int and flushed a few bytes at a time.
 """
 from __future__ import annotations
 
@@ -38,13 +39,28 @@ class Shorty:
         self.sym: list[bytes | None] = [None]
         self.up: list[int] = [0]
         self.weight: list[int] = [0]
-        self.kids: list[list[int]] = [[]]
+        self.kids: list[int] = [0, 0]  # 0: no child (the root is nobody's child)
         self.index: dict[bytes, int] = {}
         self.nyt = 0
         # token -> (node, bits, length of its code): a node's code and a token's node only
         # change when a swap moves them (about one token in 80 on event traffic), so any swap
         # simply empties the cache
         self.codes: dict[bytes, tuple[int, int, int]] = {}
+
+    def copy(self) -> "Shorty":
+        """An independent codec in the same state (a few list slices and two dict copies)."""
+        c = Shorty.__new__(Shorty)
+        c.token_size = self.token_size
+        c._tok = self._tok
+        c._len_bits = self._len_bits
+        c.sym = self.sym[:]
+        c.up = self.up[:]
+        c.weight = self.weight[:]
+        c.kids = self.kids[:]
+        c.index = self.index.copy()
+        c.nyt = self.nyt
+        c.codes = self.codes.copy()
+        return c
 
     # -- tree maintenance --------------------------------------------------------------
     def _code(self, n: int) -> tuple[int, int]:
@@ -66,8 +82,10 @@ class Shorty:
         self.sym += (token, None)
         self.up += (old, old)
         self.weight += (1, 0)
-        self.kids += ([], [])
-        self.kids[old] += (nodes + 1, nodes)  # [even, odd]: kids[n][bit] is the child for bit
+        kids = self.kids
+        kids += (0, 0, 0, 0)
+        kids[2 * old] = nodes + 1  # kids[2n + bit] is the child for bit
+        kids[2 * old + 1] = nodes
         self.index[token] = nodes
         self.weight[old] += 1
         self.nyt = nodes + 1
@@ -84,12 +102,13 @@ class Shorty:
         if sa is not None:
             index[sa] = b
         weight[a], weight[b] = weight[b], weight[a]
-        ka, kb = kids[a], kids[b]
-        for c in ka:
-            up[c] = b
-        for c in kb:
-            up[c] = a
-        kids[a], kids[b] = kb, ka
+        i, j = 2 * a, 2 * b
+        a0, a1, b0, b1 = kids[i], kids[i + 1], kids[j], kids[j + 1]
+        if a0:
+            up[a0] = up[a1] = b
+        if b0:
+            up[b0] = up[b1] = a
+        kids[i], kids[i + 1], kids[j], kids[j + 1] = b0, b1, a0, a1
 
     def _balance(self, x: int) -> None:
         weight, up = self.weight, self.up
@@ -221,7 +240,7 @@ class Shorty:
                 while True:  # from the root, which is internal once the tree has a symbol
                     if pos >= total:
                         return bytes(out)
-                    node = kids[node][bits[pos]]
+                    node = kids[2 * node + bits[pos]]
                     pos += 1
                     tok = sym[node]
                     if tok is not None or not weight[node]:

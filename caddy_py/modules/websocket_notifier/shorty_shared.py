@@ -1,0 +1,236 @@
+"""Outbound shorty trees shared between subscribers (a caddy-py extension of PROTOCOL.md §2.4).
+
+Two connections whose outbound trees have seen the same messages since their last reset hold
+equal trees, so they send the same bytes for the next message. Every shorty session points at a
+`TreeState`; sessions with equal trees point at the same shared one. When sessions at state N
+get event E, the first one deflates E on a copy of N's tree and records (E → frame, child) on N;
+the others take the cached frame and move to the child. A state is freed (tree dropped, unlinked)
+as soon as no session points at it, so at most one tree per distinct state stays alive.
+
+A reply of a session's own (verify, resume_success, ...) moves it to a private state. The next
+event then first resets it onto the fresh tree `ROOT`: the server queues the text frame `shorty`,
+which makes the client reset its inflater (§2.4 allows the server to reset at any time). Only
+sessions that receive events pay that reset. `shorty_reset_count` counts per state.
+
+Deflating is the only costly step left, so it has a budget per event-loop turn (`BUDGET` bytes
+of input): past it, a session's documents wait, in order, for the next turns.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from caddy_py.modules.websocket_notifier import frames as f
+from caddy_py.modules.websocket_notifier.shorty import Shorty
+
+if TYPE_CHECKING:  # pragma: no cover
+    from caddy_py.modules.websocket_notifier.session import Session
+
+SHORTY_FRAME = f.build(f.OP_TEXT, b"shorty")
+BUDGET = 64 * 1024  # bytes deflated per loop turn (~15 ms of CPU) before documents wait a turn
+
+
+class TreeState:
+    """One outbound tree state. Shared states are immutable by convention: moving on copies."""
+    __slots__ = ("tree", "count", "refs", "next", "parent", "key", "shared", "permanent")
+
+    def __init__(self, tree: Shorty | None, count: int, shared: bool = True,
+                 parent: "TreeState | None" = None, key: bytes = b"") -> None:
+        self.tree = tree  # None once handed on to the only session's next state
+        self.count = count  # messages deflated since the last reset (for shorty_reset_count)
+        self.refs = 0  # sessions pointing here
+        # event document -> (frame, deflated bytes, the state after it)
+        self.next: dict[bytes, tuple[bytes, bytes, TreeState]] = {}
+        self.parent = parent  # the state this one was derived from, while both are alive
+        self.key = key
+        self.shared = shared
+        self.permanent = False
+
+
+ROOT = TreeState(Shorty(), 0)  # the fresh tree: every reset leads here; never freed
+ROOT.permanent = True
+
+
+def _release(node: TreeState) -> None:
+    """One session left `node`; free it when it was the last one."""
+    if node.permanent:
+        return
+    node.refs -= 1
+    if node.refs > 0:
+        return
+    node.tree = None
+    parent = node.parent
+    if parent is not None:
+        node.parent = None
+        entry = parent.next.get(node.key)
+        if entry is not None and entry[2] is node:
+            del parent.next[node.key]
+    for entry in node.next.values():
+        entry[2].parent = None
+    node.next.clear()
+
+
+def _adopt(node: TreeState) -> TreeState:
+    if not node.permanent:
+        node.refs += 1
+    return node
+
+
+def reset(node: TreeState) -> TreeState:
+    """Leave `node` for the fresh tree (the caller sends `shorty`)."""
+    leave(node)
+    return ROOT
+
+
+def cached(node: TreeState, data: bytes) -> bool:
+    """Can `data` be sent from `node` as an event without deflating?"""
+    return node.shared and data in node.next
+
+
+def encode_event(node: TreeState, data: bytes) -> tuple[TreeState, bytes, bytes]:
+    """(state after, frame, deflated bytes) of event `data` sent from shared state `node`."""
+    entry = node.next.get(data)
+    if entry is None:
+        sole = node.refs == 1 and not node.permanent
+        tree = node.tree if sole else node.tree.copy()  # type: ignore[union-attr]
+        assert tree is not None
+        z = tree.deflate(data)
+        child = TreeState(tree, node.count + 1)
+        entry = (f.build(f.OP_BINARY, z), z, child)
+        if sole:  # nobody else can ask: hand the tree on, no cache entry
+            node.tree = None
+        else:
+            child.parent = node
+            child.key = data
+            node.next[data] = entry
+    child = entry[2]
+    _adopt(child)
+    _release(node)
+    return child, entry[0], entry[1]
+
+
+def encode_own(node: TreeState, data: bytes) -> tuple[TreeState, bytes]:
+    """(private state after, deflated bytes) of a document only this session gets."""
+    if node.shared:
+        if node.permanent:
+            tree = Shorty()
+        elif node.refs == 1:
+            tree, node.tree = node.tree, None
+        else:
+            tree = node.tree.copy()  # type: ignore[union-attr]
+        priv = TreeState(tree, node.count, shared=False)
+        _release(node)
+        node = priv
+    z = node.tree.deflate(data)  # type: ignore[union-attr]
+    node.count += 1
+    return node, z
+
+
+def leave(node: TreeState) -> None:
+    """A session with this state is gone."""
+    if node.shared:
+        _release(node)
+    else:
+        node.tree = None
+
+
+# -- sessions ----------------------------------------------------------------------------------
+class _Turn:
+    """Deflate budget of the current loop turn, and the sessions whose documents wait."""
+    __slots__ = ("loop", "spent", "armed", "waiting")
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.spent = 0
+        self.armed = False
+        self.waiting: dict[Session, list[tuple[bytes, bool]]] = {}
+
+
+_turn = _Turn()
+
+
+def _spend(size: int) -> bool:
+    """Take `size` bytes of this turn's deflate budget, if any is left."""
+    t = _turn
+    loop = asyncio.get_running_loop()
+    if t.loop is not loop:  # a new loop (tests): whatever waited belonged to the old one
+        t.loop, t.spent, t.armed = loop, 0, False
+        t.waiting = {}
+    if t.spent >= BUDGET:
+        return False
+    if not t.armed:
+        t.armed = True
+        loop.call_soon(_next_turn)
+    t.spent += size
+    return True
+
+
+def _next_turn() -> None:
+    t = _turn
+    t.armed = False
+    t.spent = 0
+    waiting = t.waiting
+    while waiting:
+        s = next(iter(waiting))
+        docs = waiting[s]
+        if s.closing or s.closed:
+            del waiting[s]
+            continue
+        while docs:
+            data, control = docs[0]
+            if not _deliver(s, data, control, False):
+                return  # out of budget: _spend armed the next turn
+            del docs[0]
+        del waiting[s]
+
+
+def send(s: "Session", data: bytes, control: bool) -> None:
+    """Queue one document for shorty session `s` (the shorty half of Session.send_doc)."""
+    waiting = _turn.waiting
+    if waiting and s in waiting:  # earlier documents wait for budget: keep the order
+        waiting[s].append((data, control))
+    elif not _deliver(s, data, control, False):
+        _turn.waiting[s] = [(data, control)]
+
+
+def drain(s: "Session") -> None:
+    """Deflate what waits for `s` now (before its close frame goes out)."""
+    docs = _turn.waiting.pop(s, None)
+    if docs and not s.closed:
+        for data, control in docs:
+            _deliver(s, data, control, True)
+
+
+def release(s: "Session") -> None:
+    """`s` is gone: drop what waits for it and let go of its state."""
+    _turn.waiting.pop(s, None)
+    node = s.shorty_out
+    if node is not None and node is not ROOT:
+        s.shorty_out = ROOT
+        leave(node)
+
+
+def _deliver(s: "Session", data: bytes, control: bool, force: bool) -> bool:
+    """Deflate and queue `data` for `s`; False (nothing done) when it must wait for budget."""
+    node = s.shorty_out
+    assert node is not None
+    limit = s.settings.shorty_reset_count
+    # an event for a private tree goes back onto the shared ones; shorty_reset_count as in §2.4
+    resets = (not control and not node.shared) or (limit > 0 and node.count > limit)
+    start = ROOT if resets else node
+    if not force and (control or not cached(start, data)) and not _spend(len(data)):
+        return False
+    if resets:
+        s._queue(SHORTY_FRAME, False)
+        node = reset(node)
+    if control:
+        node, z = encode_own(node, data)
+        frame = s._frame(f.OP_BINARY, z)
+    else:
+        node, frame, z = encode_event(node, data)
+        if s.deflate:
+            frame = s._frame(f.OP_BINARY, z)
+    s.shorty_out = node
+    s.notifier.hub.counters.outbound_compressed_bytes += len(z)
+    s._queue(frame, not control)
+    return True
