@@ -11,6 +11,8 @@ import logging
 from typing import Any, Hashable
 
 from caddy_py.modules.websocket_notifier import frames as f
+from caddy_py.modules.websocket_notifier.gcfreeze import POLICY as GC_POLICY
+from caddy_py.modules.websocket_notifier import shorty_shared
 from caddy_py.modules.websocket_notifier.hub import Close, Fanout, Hub, HubConfig, Send, ToBackend
 from caddy_py.modules.websocket_notifier.session import Session
 from caddy_py.modules.websocket_notifier.upstream import LinkSettings, UpstreamLink
@@ -58,6 +60,7 @@ class Notifier:
             return False
         self.sessions.add(session)
         self.want_granularity(min(session.settings.ping_interval, session.settings.pong_wait) / 4)
+        GC_POLICY.joined()
         return True
 
     def leave(self, session: Session) -> None:
@@ -65,6 +68,9 @@ class Notifier:
         if session in hub.conns:
             hub.disconnect(session)
             self.apply()
+        if session.closed and session in self.sessions:  # its connection is gone (connection_lost)
+            self.sessions.discard(session)
+            GC_POLICY.left()
 
     def subscriber_message(self, session: Session, data: bytes) -> None:
         self.hub.subscriber_message(session, data)
@@ -89,6 +95,7 @@ class Notifier:
         now = self.now
         for s in list(self.sessions):
             s.on_timer(now)
+        GC_POLICY.tick(self.loop.time())
 
     # -- outputs ---------------------------------------------------------------------------
     def apply(self) -> None:
@@ -111,6 +118,8 @@ class Notifier:
         dirty = self.dirty
         was_clean = not dirty
         plain = 0
+        zbytes = 0
+        waiting = shorty_shared.waiting()
         for c in conns:
             if c.plain:  # type: ignore[attr-defined]
                 if c.closing:  # type: ignore[attr-defined]
@@ -126,11 +135,32 @@ class Notifier:
                     zframe = f.build(f.OP_TEXT, f.deflate_message(data), rsv1=True)
                 c.queue_shared(zframe)  # type: ignore[attr-defined]
                 plain += 1
-            else:
-                c.send_doc(data, False)  # type: ignore[attr-defined]
+            else:  # shorty: the frame the session's tree state already made for this event
+                node = c.shorty_out  # type: ignore[attr-defined]
+                hit = node.next.get(data)
+                lim = c.settings.shorty_reset_count  # type: ignore[attr-defined]
+                if hit is None or c.closing or c.deflate or (lim and node.count > lim) \
+                        or (waiting and c in waiting):  # type: ignore[attr-defined]
+                    c.send_doc(data, False)  # type: ignore[attr-defined]
+                    continue
+                child = hit[2]
+                child.refs += 1
+                c.shorty_out = child  # type: ignore[attr-defined]
+                node.refs -= 1
+                if node.refs <= 0:
+                    shorty_shared.free(node)
+                out = c.out  # type: ignore[attr-defined]
+                if not out:
+                    dirty.append(c)  # type: ignore[arg-type]
+                out.append(hit[0])
+                c.has_event = True  # type: ignore[attr-defined]
+                plain += 1
+                zbytes += len(hit[1])
         if was_clean and dirty:
             self.schedule_flush()
-        self.hub.counters.outbound_bytes += len(data) * plain
+        counters = self.hub.counters
+        counters.outbound_bytes += len(data) * plain
+        counters.outbound_compressed_bytes += zbytes
 
     def schedule_flush(self) -> None:
         if not self._flush_scheduled:

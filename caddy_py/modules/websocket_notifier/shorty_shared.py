@@ -53,10 +53,14 @@ ROOT.permanent = True
 
 def _release(node: TreeState) -> None:
     """One session left `node`; free it when it was the last one."""
-    if node.permanent:
-        return
     node.refs -= 1
-    if node.refs > 0:
+    if node.refs <= 0:
+        free(node)
+
+
+def free(node: TreeState) -> None:
+    """No session points at `node` any more: drop its tree and unlink it (ROOT stays)."""
+    if node.permanent:
         return
     node.tree = None
     parent = node.parent
@@ -68,12 +72,6 @@ def _release(node: TreeState) -> None:
     for entry in node.next.values():
         entry[2].parent = None
     node.next.clear()
-
-
-def _adopt(node: TreeState) -> TreeState:
-    if not node.permanent:
-        node.refs += 1
-    return node
 
 
 def reset(node: TreeState) -> TreeState:
@@ -104,7 +102,7 @@ def encode_event(node: TreeState, data: bytes) -> tuple[TreeState, bytes, bytes]
             child.key = data
             node.next[data] = entry
     child = entry[2]
-    _adopt(child)
+    child.refs += 1
     _release(node)
     return child, entry[0], entry[1]
 
@@ -132,6 +130,25 @@ def leave(node: TreeState) -> None:
         _release(node)
     else:
         node.tree = None
+
+
+def needs_reset(node: TreeState, control: bool, limit: int) -> bool:
+    """Must the tree be reset before this document? An event for a private tree goes back
+    onto the shared trees; `shorty_reset_count` (limit) as in §2.4, counted per state."""
+    return (not control and not node.shared) or (limit > 0 and node.count > limit)
+
+
+def step(node: TreeState, data: bytes, control: bool, limit: int) -> tuple[TreeState, bool, bytes, bytes | None]:
+    """Send one document from `node`: (state after, reset first?, deflated bytes, the shared
+    binary frame of an event or None). `control` documents are the session's own."""
+    resets = needs_reset(node, control, limit)
+    if resets:
+        node = reset(node)
+    if control:
+        node, z = encode_own(node, data)
+        return node, resets, z, None
+    node, frame, z = encode_event(node, data)
+    return node, resets, z, frame
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -184,6 +201,11 @@ def _next_turn() -> None:
         del waiting[s]
 
 
+def waiting() -> dict["Session", list[tuple[bytes, bool]]]:
+    """Sessions whose documents wait for deflate budget (their events must queue behind)."""
+    return _turn.waiting
+
+
 def send(s: "Session", data: bytes, control: bool) -> None:
     """Queue one document for shorty session `s` (the shorty half of Session.send_doc)."""
     waiting = _turn.waiting
@@ -215,22 +237,15 @@ def _deliver(s: "Session", data: bytes, control: bool, force: bool) -> bool:
     node = s.shorty_out
     assert node is not None
     limit = s.settings.shorty_reset_count
-    # an event for a private tree goes back onto the shared ones; shorty_reset_count as in §2.4
-    resets = (not control and not node.shared) or (limit > 0 and node.count > limit)
-    start = ROOT if resets else node
-    if not force and (control or not cached(start, data)) and not _spend(len(data)):
+    if not force and (control or not cached(ROOT if needs_reset(node, control, limit) else node, data)) \
+            and not _spend(len(data)):
         return False
+    node, resets, z, frame = step(node, data, control, limit)
+    s.shorty_out = node
     if resets:
         s._queue(SHORTY_FRAME, False)
-        node = reset(node)
-    if control:
-        node, z = encode_own(node, data)
+    if frame is None or s.deflate:
         frame = s._frame(f.OP_BINARY, z)
-    else:
-        node, frame, z = encode_event(node, data)
-        if s.deflate:
-            frame = s._frame(f.OP_BINARY, z)
-    s.shorty_out = node
     s.notifier.hub.counters.outbound_compressed_bytes += len(z)
     s._queue(frame, not control)
     return True
