@@ -8,6 +8,7 @@ after releasing it (see the module README notes), vs ~13.6 KB for a WebSocketRes
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import logging
@@ -22,6 +23,7 @@ from caddy_py.config.usagepool import pool
 from caddy_py.http.handler import Next
 from caddy_py.http.request import Request
 from caddy_py.modules.websocket_notifier import frames, metrics
+from caddy_py.modules.websocket_notifier.gcfreeze import POLICY as GC_POLICY
 from caddy_py.modules.websocket_notifier.notifier import Notifier
 from caddy_py.modules.websocket_notifier.session import Session
 from caddy_py.modules.websocket_notifier.settings import NotifierConfig, parse
@@ -78,11 +80,13 @@ class WebsocketNotifier:
             self.notifier.configure(cfg.hub, cfg.link)
         self.notifier.want_granularity(min(cfg.session.ping_interval, cfg.session.pong_wait) / 4)
         metrics.ensure_registered()
+        GC_POLICY.config_changed(asyncio.get_running_loop().time())
 
     async def cleanup(self) -> None:
         if self.notifier is not None:
             self.notifier = None
             await NOTIFIERS.delete(self.cfg.upstream)
+            GC_POLICY.config_changed(asyncio.get_running_loop().time())
 
     async def serve(self, req: Request, next: Next) -> web.StreamResponse:
         raw = req.raw
