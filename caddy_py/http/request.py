@@ -53,7 +53,7 @@ class Request:
     __slots__ = (
         "raw", "method", "path", "raw_query", "headers", "host", "scheme", "remote_addr",
         "vars", "_replacer", "on_prepare", "server", "body_limit", "state",
-        "error", "response", "start_time", "_dpath_src", "_dpath",
+        "error", "response", "start_time", "_dpath_src", "_dpath", "_providers",
     )
 
     def __init__(self, raw: "web.BaseRequest", replacer: "Replacer | None" = None, server: Any = None) -> None:
@@ -89,6 +89,17 @@ class Request:
         self.start_time: float = 0.0  # time.perf_counter() when the request arrived
         self._dpath_src = ""
         self._dpath = ""
+        self._providers: list[Callable[[str], tuple[Any, bool]]] | None = None
+
+    def add_provider(self, provider: Callable[[str], tuple[Any, bool]]) -> None:
+        """Map a placeholder provider into this request's Replacer, now or (when there is none
+        yet) once it is built: handlers expose values computed on read this way."""
+        if self._replacer is not None:
+            self._replacer.map(provider)
+        elif self._providers is None:
+            self._providers = [provider]
+        else:
+            self._providers.append(provider)
 
     @property
     def replacer(self) -> "Replacer":
@@ -97,6 +108,8 @@ class Request:
             from caddy_py.http.placeholders import request_replacer  # it imports this module
 
             repl = self._replacer = request_replacer(self)
+            if self._providers is not None:
+                repl.providers.extend(self._providers)
         return repl
 
     @replacer.setter
