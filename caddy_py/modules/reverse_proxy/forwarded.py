@@ -78,11 +78,12 @@ def _forwarded(h: CIMultiDict[str], remote_addr: str, scheme: str, host: str,
             h.popall(f, None)
         return
     client_ip = client_ip.split("%", 1)[0]
-    try:
-        ip = ipaddress.ip_address(client_ip)
-        trusted = trusted or any(ip in n for n in nets)
-    except ValueError:
-        pass
+    if nets and not trusted:  # only a trusted_proxies list needs the address parsed
+        try:
+            ip = ipaddress.ip_address(client_ip)
+            trusted = any(ip in n for n in nets)
+        except ValueError:
+            pass
     prior = ", ".join(h.getall("X-Forwarded-For", []))
     if trusted and prior:
         h["X-Forwarded-For"] = f"{prior}, {client_ip}"

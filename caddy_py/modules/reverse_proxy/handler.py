@@ -30,6 +30,7 @@ from .forwarded import HOP_HEADERS, parse_trusted, prepare_headers, remove_hop_h
 from .header_ops import HeaderOps, ResponseMatcher, RespHeaderOps, status_matches
 from .health import ActiveHealthChecker, PassivePolicy
 from .hosts import Upstream, acquire_host, dynamic_host, forget_failure_later, release_host
+from .placeholders import proxy_vars
 from .rewrite import UpstreamRewrite
 from .response import UpstreamResponse
 from .selection import load_policy
@@ -100,6 +101,7 @@ class ReverseProxy:
         self._acquired: list[str] = []
         self._inflight = 0
         self._closing = False
+        self._dials: dict[str, DialInfo] = {}
 
     @classmethod
     def from_json(cls, cfg: dict[str, Any], ctx: Any = None) -> "ReverseProxy":
@@ -162,7 +164,7 @@ class ReverseProxy:
                 await self.transport.cleanup()
 
     async def _serve(self, req: Request, next: Next) -> web.StreamResponse:
-        repl = req.replacer
+        pv = proxy_vars(req)
         method, target = self.rewrite.apply(req) if self.rewrite else (req.method, _target(req))
         headers: CIMultiDict[str] = CIMultiDict(req.headers)
         headers["Host"] = req.host
@@ -187,10 +189,8 @@ class ReverseProxy:
                 err = result
                 retries += 1
         finally:
-            elapsed = time.monotonic() - start
-            repl.set("http.reverse_proxy.duration", elapsed)
-            repl.set("http.reverse_proxy.duration_ms", elapsed * 1e3)
-            repl.set("http.reverse_proxy.retries", retries)
+            pv.duration = time.monotonic() - start
+            pv.retries = retries
         assert err is not None
         raise HandlerError(err.status, str(err), cause=err)
 
@@ -252,26 +252,23 @@ class ReverseProxy:
     async def _attempt(self, req: Request, next: Next, method: str, target: str,
                        headers: CIMultiDict[str], body: Any, up_type: str, start: float,
                        retries: int, prev: ProxyError | None) -> tuple[bool, Any]:
-        repl = req.replacer
         upstream = self.policy.select(await self._pool(req), req)
         if upstream is None:
             err = prev or ProxyError("no upstreams available", status=503, no_upstream=True)
             return (not await self._try_again(req, start, retries, err)), err
         try:
-            di = parse_dial(repl.replace_all(upstream.dial, ""))
+            di = self._dial_info(req, upstream.dial)
         except ValueError as e:
             return True, ProxyError(f"making dial info: upstream {upstream.dial}: invalid dial address: {e}",
                                     status=500)
-        repl.set("http.reverse_proxy.upstream.address", str(di))
-        repl.set("http.reverse_proxy.upstream.hostport", di.address)
-        repl.set("http.reverse_proxy.upstream.host", di.host)
-        repl.set("http.reverse_proxy.upstream.port", di.port)
-        repl.set("http.reverse_proxy.upstream.requests", upstream.host.num_requests)
-        repl.set("http.reverse_proxy.upstream.max_requests", upstream.max_requests)
-        repl.set("http.reverse_proxy.upstream.fails", upstream.host.fails)
+        pv = proxy_vars(req)
+        pv.dial = di
+        pv.requests = upstream.host.num_requests
+        pv.max_requests = upstream.max_requests
+        pv.fails = upstream.host.fails
         hdrs = CIMultiDict(headers)
         if self.req_ops is not None:
-            self.req_ops.apply(hdrs, repl)
+            self.req_ops.apply(hdrs, req.replacer)
         try:
             resp = await self._round_trip(req, next, upstream, di, method, target, hdrs, body,
                                           up_type, start)
@@ -288,6 +285,17 @@ class ReverseProxy:
             err = ProxyError("http: request body too large", status=413)
             err.__cause__ = e
             return True, err
+
+    def _dial_info(self, req: Request, dial: str) -> DialInfo:
+        """The dial address parsed (placeholders replaced first); a fixed one is parsed once."""
+        if "{" in dial:
+            return parse_dial(req.replacer.replace_all(dial, ""))
+        di = self._dials.get(dial)
+        if di is None:
+            if len(self._dials) >= 1024:  # dynamic upstreams come and go: stay bounded
+                self._dials.clear()
+            di = self._dials[dial] = parse_dial(dial)
+        return di
 
     async def _try_again(self, req: Request, start: float, retries: int, err: ProxyError) -> bool:
         if self.try_duration == 0 and self.retries == 0:
@@ -341,22 +349,18 @@ class ReverseProxy:
     async def _handle_upstream_response(self, req: Request, next: Next, upstream: Upstream,
                                         res: UpstreamResponse, latency: float, start: float,
                                         up_type: str) -> web.StreamResponse:
-        repl = req.replacer
         res.start = start
-        repl.set("http.reverse_proxy.upstream.latency", latency)
-        repl.set("http.reverse_proxy.upstream.latency_ms", latency * 1e3)
+        pv = proxy_vars(req)
+        pv.latency = latency
+        pv.headers = CIMultiDict(res.headers)  # as received (finalize edits res.headers)
+        pv.status = res.status
+        pv.reason = res.reason
         if self.passive is not None:
             for bad in self.passive.unhealthy_status:
                 if status_matches(res.status, bad):
                     self._count_failure(upstream)
             if 0 < self.passive.unhealthy_latency <= latency:
                 self._count_failure(upstream)
-        for key in [k for k in _replacer_keys(repl) if k.startswith("http.reverse_proxy.header.")]:
-            repl.delete(key)
-        for name in set(res.headers.keys()):
-            repl.set(f"http.reverse_proxy.header.{name}", ",".join(res.headers.getall(name)))
-        repl.set("http.reverse_proxy.status_code", res.status)
-        repl.set("http.reverse_proxy.status_text", f"{res.status} {res.reason}".strip())
         if self._response_retry(req):
             res.close()
             raise ProxyError(f"upstream response matched retry_match (status {res.status})",
@@ -365,7 +369,7 @@ class ReverseProxy:
             if rh.match is not None and not rh.match.match(res.status, res.headers):
                 continue
             if rh.status_code not in (None, "", 0):
-                code = repl.replace_all(str(rh.status_code), "")
+                code = req.replacer.replace_all(str(rh.status_code), "")
                 try:
                     status = int(code)
                 except ValueError:
@@ -408,9 +412,11 @@ class ReverseProxy:
             body, complete, size = await buffer_body(body, self.response_buffers)
             if complete:
                 hdrs["Content-Length"] = str(size)
-        resp = web.StreamResponse(status=status or res.status)
-        for k, v in hdrs.items():
-            resp.headers.add(k, v)
+        if self.flush_interval == 0 and "Content-Length" in hdrs and not _event_stream(hdrs):
+            resp: web.StreamResponse = HeadWithBody(status=status or res.status)
+        else:  # streamed: the client gets the head at once
+            resp = web.StreamResponse(status=status or res.status)
+        resp.headers.extend(hdrs)
         # Caddy drops its own Server header for proxied responses: the upstream's (if any) wins
         req.state["__no_server_header__"] = True
         if "Server" not in hdrs:
@@ -430,9 +436,7 @@ class ReverseProxy:
         finally:
             res.close()
         if res.start:
-            took = time.monotonic() - res.start
-            req.replacer.set("http.reverse_proxy.upstream.duration", took)
-            req.replacer.set("http.reverse_proxy.upstream.duration_ms", took * 1e3)
+            proxy_vars(req).upstream_duration = time.monotonic() - res.start
         return resp
 
     async def _switch_protocols(self, req: Request, res: UpstreamResponse,
@@ -462,19 +466,24 @@ class ReverseProxy:
         return resp
 
 
+class HeadWithBody(web.StreamResponse):
+    """A response whose head goes out with its first body bytes, in one write: what Go's
+    buffered ResponseWriter does for a proxied body of known length when nothing asks to
+    flush (Caddy's flush interval is 0 then). aiohttp's StreamResponse sends the head alone."""
+
+    _send_headers_immediately = False
+
+
+def _event_stream(hdrs: CIMultiDict[str]) -> bool:
+    return hdrs.get("Content-Type", "").split(";", 1)[0].strip().lower() == "text/event-stream"
+
+
 def _drop_server_header(resp: web.StreamResponse) -> None:
     resp.headers.popall("Server", None)
 
 
 def _target(req: Request) -> str:
     return req.path + ("?" + req.raw_query if req.raw_query else "")
-
-
-def _replacer_keys(repl: Any) -> list[str]:
-    keys = getattr(repl, "keys", None)
-    if callable(keys):
-        return list(keys())
-    return list(getattr(repl, "static", {}) or {})
 
 
 async def _matches(matcher_sets: Any, req: Request) -> bool:
