@@ -136,7 +136,10 @@ def scenario(tmp: Path, n: int, shorty: bool, backend: Backend, src: str, opts: 
         rss1 = rss_kb(server.pid)
         res["rss"] = {"before_kb": rss0, "after_kb": rss1, "kb_per_subscriber": round((rss1 - rss0) / max(1, ready), 2)}
         after = census(server, census_file)
-        after["per_subscriber"] = round((after["tracked"] - baseline["tracked"]) / max(1, ready), 1)
+        # per subscriber: all tracked objects, and those the collector still walks (the rest are frozen)
+        grown = after["tracked"] + after.get("frozen", 0) - baseline["tracked"] - baseline.get("frozen", 0)
+        after["per_subscriber"] = round(grown / max(1, ready), 1)
+        after["collected_per_subscriber"] = round((after["tracked"] - baseline["tracked"]) / max(1, ready), 1)
         res["gc_census"] = after
 
         if not profile and not shorty:
@@ -284,7 +287,9 @@ def main() -> dict:
     ap.add_argument("--sizes", default="", help="comma-separated subscriber counts (default 1000,5000,15000)")
     ap.add_argument("--shorty-sizes", default="1000,5000",
                     help="counts that also run with ?shorty=1 (default 1000,5000: a shorty delivery costs ~100 µs, "
-                         "so 15k would only add minutes of connection set-up)")
+                         "so 15k would only add minutes of connection set-up); 0 for none")
+    ap.add_argument("--no-save", action="store_true",
+                    help="print the results only; leave results.json and fanout.png as they are")
     args = ap.parse_args()
     deliveries = 500_000 if args.quick else 2_000_000
     args.burst_events = lambda n: max(10, deliveries // n)
@@ -331,7 +336,7 @@ def main() -> dict:
            "caddy_py": {"at_start": code_before, "at_end": server_code()}, "runs": runs, "verdicts": verdicts(runs)}
     if profile:
         out["profile_burst_5k_top"] = profile
-    if not args.quick:
+    if not args.quick and not args.no_save:
         save("fanout", out)
         plot(HERE / "fanout.png", runs)
     return out

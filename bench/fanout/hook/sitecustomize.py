@@ -5,7 +5,8 @@ server's PYTHONPATH. With FANOUT_GC_FILE set it times every collection (gc.callb
 daemon thread rewrites that file with the stats four times a second. With FANOUT_PROFILE set,
 signal SIGRTMIN+3 starts cProfile in the main thread (and creates FANOUT_PROFILE.on), SIGRTMIN+4
 stops it and dumps the stats to FANOUT_PROFILE (caddy-py, like Caddy, reloads on SIGUSR1).
-With FANOUT_CENSUS set, SIGRTMIN+5 writes the number of GC-tracked objects by type to that file.
+With FANOUT_CENSUS set, SIGRTMIN+5 writes the number of GC-tracked objects by type to that file
+(types of the collected generations; objects frozen with gc.freeze() only as a count).
 """
 from __future__ import annotations
 
@@ -81,10 +82,10 @@ def _install_census(path: str) -> None:
     from collections import Counter
 
     def census(signum: int, frame: object) -> None:
-        objs = gc.get_objects()
+        objs = gc.get_objects()  # the collected generations only: frozen objects are counted, not listed
         by_type = Counter(type(o).__qualname__ for o in objs)
         with open(path + ".tmp", "w") as fh:
-            json.dump({"tracked": len(objs), "by_type": by_type.most_common(25)}, fh)
+            json.dump({"tracked": len(objs), "frozen": gc.get_freeze_count(), "by_type": by_type.most_common(25)}, fh)
         os.replace(path + ".tmp", path)
 
     signal.signal(CENSUS, census)
