@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
+import struct
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http import SERVER_SOFTWARE
-from aiohttp.http_exceptions import BadHttpMethod, BadStatusLine, LineTooLong
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
+from aiohttp.http_exceptions import BadHttpMethod, BadStatusLine, HttpProcessingError, LineTooLong
+from aiohttp.http_parser import HttpRequestParser
+from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
+from aiohttp.web_protocol import MAX_MSG_QUEUE_SIZE, RequestHandler, RequestPayloadError, _ErrInfo
 
 from caddy_py.logs.access import track_body_bytes
 
@@ -30,6 +34,11 @@ class CaddyBaseRequest(web.BaseRequest):
     async def _prepare_hook(self, response: web.StreamResponse) -> None:
         req = self.caddy
         headers = response.headers
+        if self._protocol.caddy_bad_body is self._payload and self._payload._cursor == 0:
+            # malformed chunked body nobody read: Go fails discarding it and closes after this
+            response.force_close()
+            if self.version == HttpVersion11:
+                headers["Connection"] = "close"
         if req is None:
             # answered before reaching Caddy's handler (Go's own 400/431, OPTIONS *)
             if headers.get("Server") == SERVER_SOFTWARE:
@@ -59,10 +68,11 @@ class GoErrorResponse(web.StreamResponse):
     """Go's hand-written error answer: `HTTP/1.1 <status and message>` as the status line and
     the body, Content-Type and `Connection: close` only, then the connection closes."""
 
-    def __init__(self, public: str, body: str | None = None) -> None:
+    def __init__(self, public: str, body: str | None = None, reset: bool = False) -> None:
         super().__init__(status=int(public[:3]))
         self.public = public
         self.body = public if body is None else body
+        self.reset = reset
         self.force_close()
 
     async def prepare(self, request: web.BaseRequest) -> None:  # type: ignore[override]
@@ -70,10 +80,12 @@ class GoErrorResponse(web.StreamResponse):
         if tr is not None and not tr.is_closing():
             tr.write(("HTTP/1.1 " + self.public + "\r\nContent-Type: text/plain; charset=utf-8"
                       "\r\nConnection: close\r\n\r\n" + self.body).encode())
+            if self.reset:
+                _close_with_reset(tr)
             # like Go's closeWriteAndWait: half-close, let the client's unread upload drain for
             # a moment, then close (closing at once would reset the connection and the client
             # could lose the answer)
-            if tr.can_write_eof():
+            elif tr.can_write_eof():
                 tr.write_eof()
                 asyncio.get_running_loop().call_later(0.5, tr.close)
             else:
@@ -82,6 +94,46 @@ class GoErrorResponse(web.StreamResponse):
 
     async def write_eof(self, data: bytes = b"") -> None:
         return None
+
+
+def _close_with_reset(tr: asyncio.BaseTransport) -> None:
+    """Close as Go does with bytes it never read still queued: the kernel answers with a reset."""
+    sock = tr.get_extra_info("socket")
+    if sock is not None and tr.get_write_buffer_size() == 0:  # type: ignore[attr-defined]
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    tr.close()
+
+
+class GoRequestError(HttpProcessingError):
+    """A request Go's server refuses where llhttp is lenient, answered as Go answers it."""
+
+    def __init__(self, public: str, reset: bool = False) -> None:
+        super().__init__(code=int(public[:3]), message=public)
+        self.public = public
+        self.reset = reset
+
+
+# Caddy's server (Go, unencrypted HTTP/2 enabled) first peeks this many bytes of a new
+# connection, looking for the HTTP/2 preface ("PRI * HTTP/2.0"), before parsing HTTP/1
+GO_H2C_PEEK = 14
+
+
+class _BrokenChunkedBody(StreamReader):
+    """A request body cut by malformed chunked framing: the bytes received before the bad
+    framing are read as usual, then the read fails (Go's chunked reader does the same)."""
+
+    __slots__ = ()
+
+    def _read_nowait(self, n: int) -> bytes:
+        if not self._buffer:
+            raise RequestPayloadError("malformed chunked encoding")
+        return super()._read_nowait(n)
+
+
+def _receiving(payload: Any) -> bool:
+    """A request body still being received (framing errors now are errors in that body)."""
+    return (payload is not None and payload is not EMPTY_PAYLOAD and not payload.is_eof()
+            and payload.exception() is None)
 
 
 def go_error_response(status: int, text: str, body: str | None = None) -> web.StreamResponse:
@@ -110,6 +162,86 @@ class CaddyRequestHandler(RequestHandler):
 
     caddy_hijacked = False
     caddy_remote: str | None = None  # the peer as Go writes RemoteAddr, set on first request
+    caddy_payload: StreamReader | None = None  # the body of the request handed out last
+    caddy_bad_body: StreamReader | None = None  # a body whose chunked framing was malformed
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        msgs = self._messages
+        if msgs:
+            last = msgs[-1][0]
+            if last.__class__ is _ErrInfo or last.version[0] == 0:
+                self._go_request_errors(data)
+
+    def _go_request_errors(self, data: bytes) -> None:
+        """Where llhttp and Go's server part ways on what was just parsed (the last message):
+
+        - a request line without an HTTP version: llhttp reads HTTP/0.9, Go answers 400
+          (and a literal `HTTP/0.9` with 505, as every version other than 1.x);
+        - malformed chunked framing: llhttp fails the whole connection (400) even when the
+          request head was fine; Go hands the request to the handler and the body read fails
+          there (a proxied request gets 502), so the request goes out with a failing body."""
+        msgs = self._messages
+        last = msgs[-1][0]
+        if last.__class__ is not _ErrInfo:  # an HTTP/0.9 request
+            msgs.pop()
+            line = f"{last.method} {last.path}\r\n".encode()
+            if line not in data:
+                msgs.append(_go_error(GoRequestError("505 HTTP Version Not Supported: unsupported protocol version")))
+                return
+            # bytes after Go's first peek that its reader never needed stay unread: reset
+            reset = (self._request_count == 1 and data.startswith(line)
+                     and len(line) <= GO_H2C_PEEK < len(data))
+            msgs.append(_go_error(GoRequestError("400 Bad Request", reset)))
+            return
+        if isinstance(last.exc, GoRequestError):
+            return
+        if self.caddy_bad_body is not None:
+            msgs.pop()  # the parser stays broken after a bad body; Go's follow-up is queued
+            return
+        live = msgs[-2][1] if len(msgs) > 1 else self.caddy_payload
+        if _receiving(live):
+            msgs.pop()
+            self._fail_body(live)
+            return
+        recovered = self._reparse(data)
+        if recovered is None:
+            return  # the request head itself is malformed: Go answers 400 as well
+        msgs.pop()
+        msgs.extend(recovered)
+        self._request_count += len(recovered) - 1
+        self._fail_body(recovered[-1][1])
+
+    def _reparse(self, data: bytes) -> list[Any] | None:
+        """The messages of `data` up to one whose chunked body breaks, parsed again with a
+        fresh parser fed head by head (llhttp drops them when its parse fails)."""
+        parser = HttpRequestParser(
+            self, self._loop, self._read_bufsize, max_line_size=self.max_line_size,
+            max_field_size=self.max_field_size, max_headers=self.max_headers,
+            payload_exception=RequestPayloadError, max_msg_queue_size=MAX_MSG_QUEUE_SIZE,
+            auto_decompress=bool(getattr(self._manager, "_kwargs", {}).get("auto_decompress", True)))
+        got: list[Any] = []
+        start = 0
+        while start < len(data):
+            end = data.find(b"\r\n\r\n", start)
+            end = len(data) if end < 0 else end + 4
+            try:
+                msgs, _, _ = parser.feed_data(data[start:end])
+            except HttpProcessingError:
+                return got if got and _receiving(got[-1][1]) else None
+            got.extend(msgs)
+            start = end
+        return None
+
+    def _fail_body(self, payload: StreamReader) -> None:
+        """The body read fails after the bytes before the bad framing. Go then parses what
+        follows as the next request (garbage: 400), unless the failed body was never read,
+        in which case it closes after the response (see CaddyBaseRequest._prepare_hook)."""
+        payload.feed_eof()
+        payload.__class__ = _BrokenChunkedBody
+        self.caddy_bad_body = payload
+        self._lingering_time = 0.0
+        self._messages.append(_go_error(GoRequestError("400 Bad Request")))
 
     async def graceful_close(self, grace: float | None) -> None:
         """Go's Server.Shutdown for one connection: an idle keep-alive connection closes now;
@@ -136,6 +268,8 @@ class CaddyRequestHandler(RequestHandler):
 
     def handle_error(self, request: web.BaseRequest, status: int = 500,
                      exc: BaseException | None = None, message: str | None = None) -> web.StreamResponse:
+        if isinstance(exc, GoRequestError):
+            return GoErrorResponse(exc.public, reset=exc.reset)
         if isinstance(exc, LineTooLong):
             return go_error_response(431, "431 Request Header Fields Too Large")
         text = str(getattr(exc, "message", "") or "")
@@ -151,6 +285,10 @@ class CaddyRequestHandler(RequestHandler):
         return super().handle_error(request, status, exc, message)
 
 
+def _go_error(exc: GoRequestError) -> tuple[_ErrInfo, Any]:
+    return _ErrInfo(status=exc.code, exc=exc, message=exc.public), EMPTY_PAYLOAD
+
+
 class AioServer(web.Server):
     """aiohttp's low-level server building our request and protocol classes."""
 
@@ -163,6 +301,7 @@ class AioServer(web.Server):
         super().__init__(handler, request_factory=self._make_caddy_request, **kwargs)
 
     def _make_caddy_request(self, message: Any, payload: Any, protocol: Any, writer: Any, task: Any) -> web.BaseRequest:
+        protocol.caddy_payload = payload
         return CaddyBaseRequest(message, payload, protocol, writer, task, self._loop)
 
     def __call__(self) -> RequestHandler:

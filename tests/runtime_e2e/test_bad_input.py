@@ -3,6 +3,8 @@ and chunked framing, oversized headers, bodies over `request_body max_size` when
 path traversal attempts on file_server that must never leave the root."""
 from __future__ import annotations
 
+import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -65,14 +67,33 @@ MALFORMED = [
     b"POST /up/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n",  # 501
 ]
 
-# Known divergences (caddy's answer vs caddy-py's): the HTTP/1 parser is aiohttp's (llhttp).
-DIVERGING = [
-    pytest.param(b"GET /\r\nHost: x\r\n\r\n", id="http09-request-line"),          # reset vs HTTP/0.9 404
-    # invalid chunked framing is only noticed when the proxy reads the body: 502 vs 400
-    pytest.param(b"POST /up/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                 b"zz\r\nab\r\n0\r\n\r\n", id="chunk-size-not-hex"),
-    pytest.param(b"POST /up/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                 b"3\r\nabcdef\r\n0\r\n\r\n", id="chunk-longer-than-size"),
+
+def chunked(path: bytes, body: bytes, close: bool = True) -> bytes:
+    return (b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            + (b"Connection: close\r\n" if close else b"") + b"\r\n" + body)
+
+
+HEX = b"zz\r\nab\r\n0\r\n\r\n"  # chunk size not hex
+LONG = b"3\r\nabcdef\r\n0\r\n\r\n"  # chunk longer than its size
+
+# Exchanges compared in full outline: every response's status and Connection header, and
+# whether the connection then ends in a FIN or a reset.
+EXCHANGES = [
+    pytest.param(b"GET /\r\nHost: x\r\n\r\n", id="http09-request-line"),  # Go: 400, reset (unread bytes)
+    pytest.param(b"GET /aaaaaaaaaaaaaaaa\r\nHost: x\r\n\r\n", id="http09-long-line"),  # 400, FIN
+    pytest.param(b"GET / HTTP/0.9\r\nHost: x\r\n\r\n", id="http09-explicit"),  # 505
+    pytest.param(b"GET /r/ HTTP/1.1\r\nHost: x\r\n\r\nGET /\r\nHost: x\r\n\r\n", id="http09-second"),
+    # the body error surfaces while proxying: 502; unread -> Connection: close
+    pytest.param(chunked(b"/up/x", HEX), id="chunk-size-not-hex"),
+    pytest.param(chunked(b"/up/x", LONG), id="chunk-longer-than-size"),
+    pytest.param(chunked(b"/up/x", HEX, close=False), id="chunk-size-not-hex-keepalive"),
+    # part of the body was read: the connection stays, what follows parses as garbage: 400
+    pytest.param(chunked(b"/up/x", LONG, close=False), id="chunk-longer-than-size-keepalive"),
+    pytest.param(chunked(b"/up/x", b"3\r\nabc\r\n2\r\nxyz\r\n0\r\n\r\n", close=False), id="second-chunk-long"),
+    # a handler that never reads the body: answered, then closed
+    pytest.param(chunked(b"/r/x", HEX, close=False), id="respond-chunk-size-not-hex"),
+    pytest.param(chunked(b"/r/x", LONG, close=False), id="respond-chunk-longer-than-size"),
+    pytest.param(b"GET /r/ HTTP/1.1\r\nHost: x\r\n\r\n" + chunked(b"/up/x", LONG, close=False), id="pipelined-then-bad-body"),
 ]
 
 OVER_LIMIT = [
@@ -118,22 +139,77 @@ async def test_go_written_error_answers_are_byte_identical(caddy_bin, caddy_env,
             assert await raw_http(pair.ports["py"], data) == want, data[:80]
 
 
-async def _status_or_error(port: int, data: bytes) -> bytes | str:
+async def exchange(port: int, data: bytes, timeout: float = 5.0) -> tuple[bytes, str]:
+    """Send raw bytes; everything read until the server closes, and how it closed."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    got = b""
     try:
-        return status(await raw_http(port, data))
-    except OSError as e:  # Go resets some connections instead of answering
-        return type(e).__name__
+        while chunk := await asyncio.wait_for(reader.read(65536), timeout):
+            got += chunk
+        return got, "eof"
+    except ConnectionResetError:
+        return got, "reset"
+    finally:
+        writer.close()
 
 
-async def test_known_divergences_from_caddy_are_exactly_these(caddy_bin, caddy_env, tmp_path, www, echo_upstream):
-    """Fails when a divergence is fixed (move the case to MALFORMED) or a new one appears."""
+RESPONSE_HEAD = re.compile(rb"HTTP/1\.\d (\d{3})[^\r]*\r\n((?:[^\r]+\r\n)*)\r\n")
+
+
+def outline(got: bytes, ending: str) -> tuple[list[tuple[bytes, bool]], str]:
+    return [(m[1], b"Connection: close" in m[2]) for m in RESPONSE_HEAD.finditer(got)], ending
+
+
+async def test_request_line_and_chunked_body_errors_play_out_as_in_caddy(
+        caddy_bin, caddy_env, tmp_path, www, echo_upstream):
+    differing = {}
     async with Pair(caddy_bin, tmp_path, caddy_env, site(www, echo_upstream)) as pair:
-        differing = set()
-        for case in DIVERGING:
-            data = case.values[0]
-            if await _status_or_error(pair.ports["py"], data) != await _status_or_error(pair.ports["caddy"], data):
-                differing.add(case.id)
-    assert differing == {case.id for case in DIVERGING}
+        for case in EXCHANGES:
+            want = outline(*await exchange(pair.ports["caddy"], case.values[0]))
+            got = outline(*await exchange(pair.ports["py"], case.values[0]))
+            assert want[0], (case.id, want)
+            if got != want:
+                differing[case.id] = (want, got)
+    assert not differing
+
+
+async def _recording_upstream(seen: list[bytes], closed: asyncio.Event) -> asyncio.Server:
+    """Records what the proxy sends on each connection until the proxy closes it."""
+    async def conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        data = b""
+        while chunk := await reader.read(65536):
+            data += chunk
+            if data.endswith(b"0\r\n\r\n"):  # a complete body: answer
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        seen.append(data)
+        writer.close()
+        closed.set()
+    return await asyncio.start_server(conn, "127.0.0.1", 0)
+
+
+@pytest.mark.parametrize("body,sent", [(HEX, b""), (LONG, b"3\r\nabc\r\n")], ids=["not-hex", "too-long"])
+async def test_what_reaches_the_upstream_of_a_malformed_chunked_body_is_what_caddy_sends(
+        caddy_bin, caddy_env, tmp_path, www, body, sent):
+    """The head, the chunks before the bad one, then the proxy closes without a last chunk."""
+    seen: list[bytes] = []
+    closed = asyncio.Event()
+    server = await _recording_upstream(seen, closed)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with Pair(caddy_bin, tmp_path, caddy_env, site(www, port)) as pair:
+            bodies = []
+            for name in ("caddy", "py"):
+                closed.clear()
+                got, _ = await exchange(pair.ports[name], chunked(b"/up/x", body))
+                assert got.startswith(b"HTTP/1.1 502 "), (name, got[:80])
+                await asyncio.wait_for(closed.wait(), 5)
+                head, _, rest = seen[-1].partition(b"\r\n\r\n")
+                assert b"Transfer-Encoding: chunked" in head, (name, head)
+                bodies.append(rest)
+    finally:
+        server.close()
+    assert bodies == [sent, sent]
 
 
 async def test_body_over_request_body_limit_is_413_through_the_proxy(caddy_bin, caddy_env, tmp_path, www, echo_upstream):

@@ -13,6 +13,7 @@ import ssl
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import aiohttp
+from aiohttp.payload import AsyncIterablePayload
 from multidict import CIMultiDict
 
 from caddy_py.config.durations import duration_seconds as seconds
@@ -92,7 +93,7 @@ class HTTPTransport:
                                             use_dns_cache=False, **common)
             s = aiohttp.ClientSession(
                 connector=conn, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
-                timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding",
+                timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept",
                                                                    "Content-Type"),
             )
             self._sessions[unix_path] = s
@@ -127,7 +128,7 @@ class HTTPTransport:
             hdrs["Accept-Encoding"] = "gzip"
             decompress = True
         _go_user_agent(hdrs)
-        data = body() if callable(body) else body
+        data = HeadFirstBody(body()) if callable(body) else body
         kwargs: dict[str, Any] = {}
         if t.server_name:
             kwargs["server_hostname"] = t.server_name
@@ -176,6 +177,17 @@ class HTTPTransport:
         for s in self._sessions.values():
             await s.close()
         self._sessions.clear()
+
+
+class HeadFirstBody(AsyncIterablePayload):
+    """A streamed request body whose request head is sent before the first body read, as
+    Go's transport does: a client body that fails at once still leaves the head upstream."""
+
+    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
+        send = getattr(writer, "send_headers", None)
+        if send is not None:
+            send()
+        await super().write_with_length(writer, content_length)
 
 
 def _go_user_agent(hdrs: CIMultiDict[str]) -> None:
