@@ -73,7 +73,7 @@ class FrameReader:
         self.deflate = deflate
         self._buf = bytearray()
         self._frag_op = -1
-        self._frag: list[bytes] = []
+        self._frag: list[bytes] | None = None  # a fragmented message's parts; None between them
         self._frag_len = 0
         self._frag_rsv1 = False
 
@@ -130,16 +130,23 @@ class FrameReader:
                 self._frag_rsv1 = bool(rsv1)
             else:
                 raise FrameError(1002, "unknown opcode")
-            self._frag.append(bytes(payload))
-            self._frag_len += n
-            if fin:
-                msg = b"".join(self._frag)
-                if self._frag_rsv1:
-                    msg = self._inflate(msg)
-                out.append(Message(self._frag_op, msg))
-                self._frag_op = -1
-                self._frag = []
+            frag = self._frag
+            if fin and frag is None:  # a whole message in one frame: no list of parts
+                msg = bytes(payload)
+            else:
+                if frag is None:
+                    frag = self._frag = []
+                frag.append(bytes(payload))
+                self._frag_len += n
+                if not fin:
+                    continue
+                msg = b"".join(frag)
+                self._frag = None
                 self._frag_len = 0
+            if self._frag_rsv1:
+                msg = self._inflate(msg)
+            out.append(Message(self._frag_op, msg))
+            self._frag_op = -1
         if pos:
             del buf[:pos]
         return out
