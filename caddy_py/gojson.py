@@ -13,6 +13,7 @@ floats print in the shortest form without `.0` and switch to exponent form outsi
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from decimal import Decimal
@@ -134,6 +135,9 @@ def _encode_pretty(obj: Any, out: list[str], depth: int) -> None:
 
 def dumps(obj: Any, pretty: bool = False) -> str:
     """Go's json.Marshal text (or json.Indent(..., "", "\\t") of it when pretty)."""
+    text = _fast_dumps(obj, pretty)
+    if text is not None:
+        return text
     out: list[str] = []
     if pretty:
         _encode_pretty(obj, out, 0)
@@ -142,26 +146,117 @@ def dumps(obj: Any, pretty: bool = False) -> str:
     return "".join(out)
 
 
+def _to_json(obj: Any) -> Any:
+    if hasattr(obj, "to_json") and not isinstance(obj, str):
+        return obj.to_json()
+    raise TypeError(f"json: unsupported type: {type(obj).__name__}")
+
+
+# The standard library's C encoder writes what Go writes except for the HTML-sensitive
+# characters and U+2028/U+2029 (Go escapes them) and invalid UTF-8 (Go writes U+FFFD); those
+# only occur inside strings, so one translate of the whole text fixes them.
+_C_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False,
+                             separators=(",", ":"), default=_to_json).encode
+_GO_FIXUPS = {ord(k): v for k, v in _ESCAPES.items() if k in "<>&\u2028\u2029"}
+_GO_FIXUPS.update((c, "\ufffd") for c in range(0xD800, 0xE000))
+# A number with a fraction or exponent right after a structural character. Floats are the one
+# value Go prints differently (no ".0", other exponent thresholds); a match may also be text
+# inside a string, so it is confirmed by parsing before falling back to the slow encoder.
+_MAYBE_FLOAT = re.compile(r"(?:^|[:,\[])-?[0-9]+[.eE]")
+
+
+def _fast_dumps(obj: Any, pretty: bool) -> str | None:
+    """dumps through the C encoder, or None when obj holds a float or something it rejects
+    (the Go-exact encoder then prints it, or raises its own error)."""
+    try:
+        text = _C_ENCODE(obj)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if _MAYBE_FLOAT.search(text) and _has_float(text):
+        return None
+    text = text.translate(_GO_FIXUPS)
+    if pretty:
+        import msgspec
+
+        # format keeps every token verbatim; its one-space indent becomes Go's tab
+        text = _LEADING_SPACES.sub(_tabs, msgspec.json.format(text, indent=1))
+    return text
+
+
+def _has_float(text: str) -> bool:
+    found = False
+
+    def note(s: str) -> float:
+        nonlocal found
+        found = True
+        return 0.0
+
+    json.loads(text, parse_float=note)
+    return found
+
+
+_LEADING_SPACES = re.compile(r"^ +", re.M)
+
+
+def _tabs(m: re.Match[str]) -> str:
+    return "\t" * (m.end() - m.start())
+
+
 def sorted_deep(obj: Any) -> Any:
     """What a round trip through Go's map[string]any does: every object's keys sorted, at every
-    depth (lists keep their order). Objects with `to_json` are converted first."""
+    depth (lists keep their order), integers past 2**53 as float64. Objects with `to_json` are
+    converted first. Done as a round trip through the C JSON codec (fast, always a fresh copy);
+    anything that codec cannot carry goes the slow way."""
+    if not isinstance(obj, (dict, list, tuple)):
+        return _sorted_deep(obj)
+    try:
+        text = _C_SORTED(obj)
+    except (TypeError, ValueError, RecursionError):
+        return _sorted_deep(obj)
+    if _LONG_INT.search(text):
+        return json.loads(text, parse_int=_map_int)
+    return json.loads(text)
+
+
+_C_SORTED = json.JSONEncoder(ensure_ascii=False, check_circular=False, sort_keys=True,
+                             default=_to_json).encode
+_C_PLAIN = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_to_json).encode
+_LONG_INT = re.compile(r"[0-9]{16}")
+
+
+def _map_int(s: str) -> int | float:
+    i = int(s)
+    return float(i) if abs(i) > 1 << 53 else i
+
+
+def _sorted_deep(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: sorted_deep(obj[k]) for k in sorted(obj)}
+        return {k: _sorted_deep(obj[k]) for k in sorted(obj)}
     if isinstance(obj, (list, tuple)):
-        return [sorted_deep(v) for v in obj]
+        return [_sorted_deep(v) for v in obj]
     if hasattr(obj, "to_json") and not isinstance(obj, str):
-        return sorted_deep(obj.to_json())
+        return _sorted_deep(obj.to_json())
     if isinstance(obj, int) and not isinstance(obj, bool) and abs(obj) > 1 << 53:
         return float(obj)  # the map holds float64: past 2**53 an integer loses precision
     return obj
 
 
 def plain(obj: Any) -> Any:
-    """obj as plain JSON data (dict, list, str, int, float, bool, None), keeping key order."""
+    """obj as plain JSON data (dict, list, str, int, float, bool, None), keeping key order: a
+    round trip through the C JSON codec, or the slow walk for what that codec cannot carry."""
+    if isinstance(obj, (dict, list, tuple)):
+        try:
+            return json.loads(_C_PLAIN(obj))
+        except (TypeError, ValueError, RecursionError):
+            pass
+    return _plain(obj)
+
+
+def _plain(obj: Any) -> Any:
     if isinstance(obj, dict):
-        return {k: plain(v) for k, v in obj.items()}
+        return {k: _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
+        return [_plain(v) for v in obj]
     if hasattr(obj, "to_json") and not isinstance(obj, str):
-        return plain(obj.to_json())
+        return _plain(obj.to_json())
     return obj

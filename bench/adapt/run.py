@@ -19,33 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import BENCH, caddy_binary, caddy_py_command, plot_bars, save, timed_run  # noqa: E402
 
+from sites import caddyfile  # noqa: E402  (this directory is on sys.path when run as a script)
+
 SIZES = [1, 100, 1000, 5000]
 REPEAT = 3
-
-
-def site(i: int) -> str:
-    intranet = i % 10 == 3
-    name = f"app{i}.corp.internal" if intranet else f"site{i}.example.com, www.site{i}.example.com"
-    extra = "\ttls internal\n" if intranet else ""
-    if i % 5 == 1:
-        extra += f"\tredir /old/* /new{i}/{{uri}} permanent\n"
-    return (
-        f"{name} {{\n{extra}"
-        f"\t@api path /api/* /v{i % 7}/*\n"
-        f"\treverse_proxy @api 127.0.0.1:{9000 + i % 100} {{\n"
-        f"\t\tlb_policy round_robin\n"
-        f"\t\theader_up X-Site {i}\n"
-        f"\t}}\n"
-        f"\theader X-Frame-Options DENY\n"
-        f"\tencode gzip zstd\n"
-        f"\troot * /srv/site{i}\n"
-        f"\tfile_server\n"
-        f"}}\n"
-    )
-
-
-def caddyfile(n: int) -> str:
-    return "{\n\tadmin off\n}\n\n" + "\n".join(site(i) for i in range(n))
 
 
 def best(cmd: list[str], **kw) -> float:

@@ -17,7 +17,12 @@ _GO_SPACE_STR = "".join(sorted(_GO_SPACES))
 _HEREDOC_MARKER = re.compile(r"[A-Za-z0-9_-]+\Z")
 # runs the state machine would take one character at a time with no change of state:
 # the rest of a plain word (no quote, escape, comment, brace or "<"), and blanks within a line
-_WORD_REST = re.compile("[^" + re.escape(_GO_SPACE_STR + "\\`\"#{}<") + "]+")
+_WORD = "[^" + re.escape(_GO_SPACE_STR + "\\`\"#{}<") + "]"
+# the rest of a plain word, then any further plain words each after one space (the machine
+# writes those unchanged too: a space, then the word)
+_WORD_REST = re.compile(f"({_WORD}*)((?: {_WORD}+)*)")
+# a whole line of plain words (one space apart, maybe ending in " {"), or a lone "}"
+_PLAIN_LINE = re.compile(f"[\\t ]*(?:({_WORD}+(?: {_WORD}+)*)( \\{{)?|(\\}}))\\n")
 _BLANKS = re.compile("[" + re.escape(_GO_SPACE_STR.replace("\n", "")) + "]+")
 
 FORMAT_WARNING = "Caddyfile input is not formatted; run 'caddy fmt --overwrite' to fix inconsistencies"
@@ -100,6 +105,7 @@ class _Formatter:
         write = self.write
         out = self.out
         word_rest = _WORD_REST.match
+        plain_line = _PLAIN_LINE.match
         blanks = _BLANKS.match
         n = len(text)
         i = 0
@@ -219,6 +225,13 @@ class _Formatter:
                 if ch == "\n":
                     self.finish_line()
                     new_lines += 1
+                    while self.last != "<":  # whole lines the machine would pass through plainly
+                        m = plain_line(text, i)
+                        if m is None:
+                            break
+                        i = m.end()
+                        open_brace_space = self._plain_line(m, new_lines, open_brace_space)
+                        new_lines = 1
                 else:
                     m = blanks(text, i)
                     if m:
@@ -288,16 +301,59 @@ class _Formatter:
             self.beginning_of_line = False
             if not space and not comment:  # the rest of a plain word goes through unchanged
                 m = word_rest(text, i)
-                if m:
-                    rest = m.group()
+                end = m.end()
+                if end > i:
+                    rest, more = m.groups()
                     self.current_token.append(rest)
-                    out.append(rest)
-                    self.last = rest[-1]
-                    i = m.end()
+                    out.append(text[i:end])
+                    self.last = text[end - 1]
+                    i = end
+                    if more:  # words after spaces: the first token is complete, the last is current
+                        self.finish_token()
+                        self.current_token.append(more[more.rfind(" ") + 1:])
+                        heredoc_escaped = False
 
         if self.open_brace and not self.open_brace_written:
             self.flush_open_brace(open_brace_space)  # a brace that ends the input is kept
         return "".join(self.out)
+
+    def _plain_line(self, m: re.Match[str], new_lines: int, open_brace_space: bool) -> bool:
+        """One _PLAIN_LINE, starting right after a newline in the plain state, exactly as the
+        character loop would take it (its first character's steps, then the words unchanged,
+        then the newline). Returns the new open_brace_space."""
+        words, brace, close = m.groups()
+        if self.open_brace and not self.open_brace_written:
+            self.flush_open_brace(open_brace_space)
+            new_lines = 0
+        if close:
+            if self.last != "\n":
+                self.next_line()
+            if self.nesting > 0:
+                self.nesting -= 1
+            self.indent()
+            self.write("}")
+        else:
+            for _ in range(min(new_lines, 2)):
+                self.next_line()
+            if self.beginning_of_line:
+                self.indent()
+            if self.nesting == 0 and self.last == "}" and self.beginning_of_line:
+                self.next_line()
+                self.next_line()
+            if not self.beginning_of_line:
+                self.write(" ")
+            self.out.append(words)
+            self.last = words[-1]
+            self.beginning_of_line = False
+            self.line_first_token = words.partition(" ")[0]
+            if brace:
+                self.open_brace = True
+                open_brace_space = True
+                self.open_brace_own_line = False
+                self.write(" ")
+                self.open_brace_written = False
+        self.finish_line()
+        return open_brace_space
 
     def flush_open_brace(self, open_brace_space: bool) -> None:
         """Write the pending "{" as a block opener: on its line, a newline after, one level in."""

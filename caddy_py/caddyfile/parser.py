@@ -48,7 +48,11 @@ def all_tokens(filename: str, data: bytes | str) -> list[Token]:
 
 def parse(filename: str, data: bytes | str, warnings: list[ParseWarning] | None = None) -> list[ServerBlock]:
     """Parse a Caddyfile into server blocks; raises CaddyfileError with Caddy's message."""
-    return _Parser(all_tokens(filename, data), WarningSink(warnings)).parse_all()
+    parser = _Parser(all_tokens(filename, data), WarningSink(warnings))
+    try:
+        return parser.parse_all()
+    finally:
+        parser.files = None  # parser and importer point at each other: let refcounting free them
 
 
 class _Parser(Dispenser):

@@ -42,6 +42,13 @@ def adapt_to_config(body: bytes, filename: str = "Caddyfile",
 
     `logs` collects what Caddy logs through zap while adapting (parser warnings, deprecated
     site paths, ...), as ParseWarning objects, in order; they print before the output."""
+    with _gc_paused():
+        cfg, warnings = _adapt_objects(body, filename, logs)
+        return gojson.plain(cfg), warnings
+
+
+def _adapt_objects(body: bytes, filename: str, logs: list[Any] | None) -> tuple[dict, list[CaddyWarning]]:
+    """The config in Go's key order, but possibly still holding objects with `to_json`."""
     from caddy_py.httpcaddyfile.httptype import setup
     from caddy_py.modules import load_caddyfile_parsers
 
@@ -51,13 +58,12 @@ def adapt_to_config(body: bytes, filename: str = "Caddyfile",
     load_caddyfile_parsers()
     _load_builtins()
     logs = logs if logs is not None else []
-    with _gc_paused():
-        blocks = _parse(filename or "Caddyfile", body, logs)
-        cfg, warnings = setup(blocks, {"filename": filename}, logs)
-        fw = formatting_difference(filename or "Caddyfile", body)
-        if fw is not None:
-            warnings.append(fw)
-        return gojson.plain(cfg), warnings
+    blocks = _parse(filename or "Caddyfile", body, logs)
+    cfg, warnings = setup(blocks, {"filename": filename}, logs)
+    fw = formatting_difference(filename or "Caddyfile", body)
+    if fw is not None:
+        warnings.append(fw)
+    return cfg, warnings
 
 
 @contextlib.contextmanager
@@ -77,8 +83,11 @@ def _gc_paused() -> Iterator[None]:
 def adapt(body: bytes, filename: str = "Caddyfile", pretty: bool = False,
           logs: list[Any] | None = None) -> tuple[str, list[CaddyWarning]]:
     """Caddyfile bytes → JSON text exactly as `caddy adapt` prints it (without the newline)."""
-    cfg, warnings = adapt_to_config(body, filename, logs)
-    return gojson.dumps(cfg, pretty), warnings
+    with _gc_paused():  # and until the config is freed: re-enabled earlier, the collector would walk it
+        cfg, warnings = _adapt_objects(body, filename, logs)
+        text = gojson.dumps(cfg, pretty)
+        del cfg
+    return text, warnings
 
 
 def _load_builtins() -> None:

@@ -86,6 +86,15 @@ def slice_stable(data: list[T], less: Callable[[T, T], bool]) -> None:
         if mid < end < b:
             sym_merge(mid, end, b)
 
+    try:
+        _sort(n, insertion_sort, sym_merge)
+    finally:
+        # the nested helpers refer to each other (sym_merge to itself): clearing them breaks
+        # the cycle, so `data` and `less` are freed by refcounting, not the cyclic collector
+        insertion_sort = sym_merge = rotate = swap_range = lt = swap = None  # type: ignore[assignment]
+
+
+def _sort(n: int, insertion_sort: Callable[[int, int], None], sym_merge: Callable[[int, int, int], None]) -> None:
     block = 20
     a, b = 0, block
     while b <= n:

@@ -280,6 +280,8 @@ def extract_named_routes(blocks: list[ServerBlockPile], options: dict[str, Any],
 
 
 def specificity(s: str) -> int:
+    if "{" not in s and s.isascii():
+        return len(s) - s.count("*")
     n = len(s.encode()) - s.count("*")
     while s:
         start = s.find("{")
@@ -294,32 +296,28 @@ def specificity(s: str) -> int:
 
 
 def _sort_site_blocks(blocks: list[ServerBlockPile]) -> None:
-    def info(sb: ServerBlockPile) -> tuple[str, str, bool]:
-        longest_host = longest_path = ""
-        wildcard = False
-        for a in sb.parsed_keys:
-            if "*" in a.host or not a.host:
-                wildcard = True
-            if specificity(a.host) > specificity(longest_host):
-                longest_host = a.host
-            if specificity(a.path) > specificity(longest_path):
-                longest_path = a.path
-        return longest_host, longest_path, wildcard
+    """Most specific site first (Caddy sorts with sort.SliceStable). Caddy's comparator is a
+    consistent ordering: catch-all hosts last, then non-wildcard before wildcard, then longer
+    host, then longer path; so a stable sort by that key gives the order Go's sort gives."""
+    blocks.sort(key=_site_block_rank)
 
-    def less(a: ServerBlockPile, b: ServerBlockPile) -> bool:
-        ih, ip, iw = info(a)
-        jh, jp, jw = info(b)
-        if specificity(ih) == 0:
-            return False
-        if specificity(jh) == 0:
-            return True
-        if iw != jw:
-            return jw and not iw
-        if specificity(ih) == specificity(jh):
-            return len(ip.encode()) > len(jp.encode())
-        return specificity(ih) > specificity(jh)
 
-    slice_stable(blocks, less)
+def _site_block_rank(sb: ServerBlockPile) -> tuple[int, int, int, int]:
+    longest_path = ""
+    host_spec = path_spec = 0
+    wildcard = False
+    for a in sb.parsed_keys:
+        if "*" in a.host or not a.host:
+            wildcard = True
+        spec = specificity(a.host)
+        if spec > host_spec:
+            host_spec = spec
+        spec = specificity(a.path)
+        if spec > path_spec:
+            longest_path, path_spec = a.path, spec
+    if host_spec == 0:
+        return (1, 0, 0, 0)
+    return (0, int(wildcard), -host_spec, -len(longest_path.encode()))
 
 
 def listeners_use_any_port_other_than(listen: list[str], other_port: str) -> bool:

@@ -1,0 +1,117 @@
+"""The adapter's shortcuts keep Caddy's results: site blocks sorted by a key instead of Go's
+comparator, the formatter taking whole plain lines at once, the benchmark's Caddyfile shape
+adapted exactly as `caddy adapt` does, and no reference cycles left for the collector."""
+from __future__ import annotations
+
+import gc
+import importlib.util
+import random
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import SimpleNamespace
+
+from caddy_py.caddyfile.formatter import format_caddyfile
+from caddy_py.httpcaddyfile.adapter import adapt
+from caddy_py.httpcaddyfile.gosort import slice_stable
+from caddy_py.httpcaddyfile.httptype import _sort_site_blocks, specificity
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bench_caddyfile(n: int) -> str:
+    spec = importlib.util.spec_from_file_location("bench_adapt_sites", ROOT / "bench" / "adapt" / "sites.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.caddyfile(n)
+
+
+def go_site_block_less(a: SimpleNamespace, b: SimpleNamespace) -> bool:
+    """httptype.go's comparator for sort.SliceStable over site blocks, as Caddy writes it."""
+    def info(sb: SimpleNamespace) -> tuple[str, str, bool]:
+        host = path = ""
+        wildcard = False
+        for k in sb.parsed_keys:
+            wildcard = wildcard or "*" in k.host or not k.host
+            if specificity(k.host) > specificity(host):
+                host = k.host
+            if specificity(k.path) > specificity(path):
+                path = k.path
+        return host, path, wildcard
+
+    ih, ip, iw = info(a)
+    jh, jp, jw = info(b)
+    if specificity(ih) == 0:
+        return False
+    if specificity(jh) == 0:
+        return True
+    if iw != jw:
+        return jw and not iw
+    if specificity(ih) == specificity(jh):
+        return len(ip.encode()) > len(jp.encode())
+    return specificity(ih) > specificity(jh)
+
+
+def test_site_block_order_is_gos() -> None:
+    rnd = random.Random(3)
+    hosts = ["", "a.com", "b.com", "*.a.com", "x.*.a.com", "{env.H}.com", "é.org", "localhost", "10.0.0.1", "ab.com"]
+    paths = ["", "/a", "/abc*", "/{x}/y", "/é"]
+    for _ in range(300):
+        blocks = [SimpleNamespace(n=i, parsed_keys=[SimpleNamespace(host=rnd.choice(hosts), path=rnd.choice(paths))
+                                                    for _ in range(rnd.randint(1, 3))])
+                  for i in range(rnd.randint(1, 60))]
+        expected = list(blocks)
+        slice_stable(expected, go_site_block_less)
+        _sort_site_blocks(blocks)
+        assert [b.n for b in blocks] == [b.n for b in expected]
+
+
+LINES = ["a.com {", "}", "\treverse_proxy :9000", "\t\tlb_policy first", "import x", "import x {", "\t", "",
+         "x y  z", "\tfile_server {", "a {b", "x }", "\t}  ", "@m path /a", "  \t respond ok", "{", "x<y",
+         "c #d", "\"q\" r", "\\e f", "`g h`", "i {", "<<EOF", "EOF", "j\xa0k"]
+
+
+def test_plain_lines_format_as_caddy_fmt(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+    rnd = random.Random(11)
+    cases = ["\n".join(rnd.choice(LINES) for _ in range(rnd.randint(1, 25))).encode() + rnd.choice([b"", b"\n"])
+             for _ in range(150)]
+
+    def caddy_fmt(n: int) -> bytes:
+        path = tmp_path / f"in{n}"
+        path.write_bytes(cases[n])
+        return subprocess.run([caddy_bin, "fmt", str(path)], capture_output=True, env=caddy_env,
+                              timeout=60).stdout  # exit 1 just means "was not formatted"
+
+    with ThreadPoolExecutor(8) as pool:
+        expected = list(pool.map(caddy_fmt, range(len(cases))))
+    for data, want in zip(cases, expected):
+        assert format_caddyfile(data) == want, data
+
+
+def test_bench_shape_same_as_caddy(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+    """The benchmark's file (here 60 sites: intranet, redirect and port variants all occur)."""
+    (tmp_path / "Caddyfile").write_text(bench_caddyfile(60))
+    for pretty in (False, True):
+        p = subprocess.run([caddy_bin, "adapt", "--config", "Caddyfile", "--adapter", "caddyfile"]
+                           + (["--pretty"] if pretty else []), cwd=tmp_path, capture_output=True, text=True,
+                           env=caddy_env, timeout=60)
+        assert p.returncode == 0, p.stderr
+        text, warnings = adapt((tmp_path / "Caddyfile").read_bytes(), "Caddyfile", pretty)
+        assert text + "\n" == p.stdout
+        assert warnings == []
+
+
+def test_adapt_leaves_no_cyclic_garbage() -> None:
+    """Everything adapting allocates is freed by reference counting: the cyclic collector,
+    paused while adapting, finds nothing to do afterwards (it once had to walk every token)."""
+    data = bench_caddyfile(30).encode() + b"(snip) {\n\trespond {args[0]}\n}\nz.com {\n\timport snip hi\n\tvars a b\n}\n"
+    adapt(data, "Caddyfile")  # imports and lazily built tables first
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        adapt(data, "Caddyfile")
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
