@@ -18,6 +18,7 @@ of input): past it, a session's documents wait, in order, for the next turns.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from typing import TYPE_CHECKING
 
 from caddy_py.modules.websocket_notifier import frames as f
@@ -160,7 +161,7 @@ class _Turn:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.spent = 0
         self.armed = False
-        self.waiting: dict[Session, list[tuple[bytes, bool]]] = {}
+        self.waiting: dict[Session, deque[tuple[bytes, bool]]] = {}
 
 
 _turn = _Turn()
@@ -183,25 +184,29 @@ def _spend(size: int) -> bool:
 
 
 def _next_turn() -> None:
+    """Go on with the waiting documents: one per session per pass, so that sessions in one
+    state move on together and the later ones find the frame the first one made."""
     t = _turn
     t.armed = False
     t.spent = 0
     waiting = t.waiting
-    while waiting:
-        s = next(iter(waiting))
-        docs = waiting[s]
-        if s.closing or s.closed:
-            del waiting[s]
-            continue
-        while docs:
+    progress = True
+    while waiting and progress:
+        progress = False
+        for s, docs in list(waiting.items()):
+            if s.closing or s.closed:
+                del waiting[s]
+                continue
             data, control = docs[0]
-            if not _deliver(s, data, control, False):
-                return  # out of budget: _spend armed the next turn
-            del docs[0]
-        del waiting[s]
+            if _deliver(s, data, control, False):
+                progress = True
+                docs.popleft()
+                if not docs:
+                    del waiting[s]
+    # anything left waits for budget: the _spend that took this turn's budget armed the next
 
 
-def waiting() -> dict["Session", list[tuple[bytes, bool]]]:
+def waiting() -> dict["Session", deque[tuple[bytes, bool]]]:
     """Sessions whose documents wait for deflate budget (their events must queue behind)."""
     return _turn.waiting
 
@@ -212,7 +217,7 @@ def send(s: "Session", data: bytes, control: bool) -> None:
     if waiting and s in waiting:  # earlier documents wait for budget: keep the order
         waiting[s].append((data, control))
     elif not _deliver(s, data, control, False):
-        _turn.waiting[s] = [(data, control)]
+        _turn.waiting[s] = deque(((data, control),))
 
 
 def drain(s: "Session") -> None:
