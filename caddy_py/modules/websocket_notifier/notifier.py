@@ -119,7 +119,11 @@ class Notifier:
         was_clean = not dirty
         plain = 0
         zbytes = 0
+        # shorty: sessions in one tree state come in runs; `moved` of them went from `last` to
+        # its child for this event, and the reference counts are settled once per run
         waiting = shorty_shared.waiting()
+        last = hit = None
+        moved = 0
         for c in conns:
             if c.plain:  # type: ignore[attr-defined]
                 if c.closing:  # type: ignore[attr-defined]
@@ -135,27 +139,37 @@ class Notifier:
                     zframe = f.build(f.OP_TEXT, f.deflate_message(data), rsv1=True)
                 c.queue_shared(zframe)  # type: ignore[attr-defined]
                 plain += 1
-            else:  # shorty: the frame the session's tree state already made for this event
+            else:  # shorty: take the frame the session's tree state already made for this event
                 node = c.shorty_out  # type: ignore[attr-defined]
-                hit = node.next.get(data)
+                if node is not last:
+                    if moved:
+                        zbytes += shorty_shared.settle(last, hit, moved)  # type: ignore[arg-type]
+                        plain += moved
+                        moved = 0
+                    last = node
+                    hit = node.next.get(data)
+                    if hit is not None:
+                        sframe, child = hit[0], hit[2]
                 lim = c.settings.shorty_reset_count  # type: ignore[attr-defined]
                 if hit is None or c.closing or c.deflate or (lim and node.count > lim) \
                         or (waiting and c in waiting):  # type: ignore[attr-defined]
+                    if moved:
+                        zbytes += shorty_shared.settle(last, hit, moved)  # type: ignore[arg-type]
+                        plain += moved
+                        moved = 0
+                    last = None  # the session may deflate and change its state's cache
                     c.send_doc(data, False)  # type: ignore[attr-defined]
                     continue
-                child = hit[2]
-                child.refs += 1
                 c.shorty_out = child  # type: ignore[attr-defined]
-                node.refs -= 1
-                if node.refs <= 0:
-                    shorty_shared.free(node)
+                moved += 1
                 out = c.out  # type: ignore[attr-defined]
                 if not out:
                     dirty.append(c)  # type: ignore[arg-type]
-                out.append(hit[0])
+                out.append(sframe)
                 c.has_event = True  # type: ignore[attr-defined]
-                plain += 1
-                zbytes += len(hit[1])
+        if moved:
+            zbytes += shorty_shared.settle(last, hit, moved)  # type: ignore[arg-type]
+            plain += moved
         if was_clean and dirty:
             self.schedule_flush()
         counters = self.hub.counters

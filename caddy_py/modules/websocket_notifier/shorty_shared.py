@@ -75,6 +75,16 @@ def free(node: TreeState) -> None:
     node.next.clear()
 
 
+def settle(node: TreeState, hit: tuple[bytes, bytes, TreeState], n: int) -> int:
+    """`n` sessions took the cached event `hit` from `node` (Notifier._fanout's fast path):
+    move their references; the compressed bytes they were sent."""
+    hit[2].refs += n
+    node.refs -= n
+    if node.refs <= 0:
+        free(node)
+    return len(hit[1]) * n
+
+
 def reset(node: TreeState) -> TreeState:
     """Leave `node` for the fresh tree (the caller sends `shorty`)."""
     leave(node)
