@@ -1,12 +1,16 @@
 """The data and functions Caddy's templates see (`TemplateContext`): `.Req`, `.OriginalReq`,
 `.Host`, `.RemoteIP`, `.ClientIP`, `.Cookie`, `.Args`, `.RespHeader`, Caddy's functions
 (include, import, readFile, listFiles, fileExists, fileStat, placeholder/ph, env, stripHTML,
-httpError, pathEscape, humanize "size") and a set of the most used sprig functions.
-`markdown`, `splitFrontMatter`, `httpInclude`, `humanize "time"` and `maybe` are not available
-(calling them is an error).
+httpError, pathEscape, humanize "size", markdown, splitFrontMatter, httpInclude) and a set of
+the most used sprig functions. `humanize "time"` and `maybe` are not available (calling them is
+an error).
+
+`httpInclude` serves a virtual request on the event loop while the template renders: the
+handler renders such templates in a worker thread (`loop` is then the server's loop).
 """
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import posixpath
@@ -20,8 +24,12 @@ from caddy_py.http.handler import HandlerError
 from caddy_py.logs.encoders import format_go_layout
 from caddy_py.modules.rewrite import gourl
 from caddy_py.modules.templates.gofmt import go_value
+from caddy_py.modules.templates.frontmatter import split_front_matter
 from caddy_py.modules.templates.gotemplate import Template, TemplateError, truth
 from caddy_py.modules.templates.sprig import SPRIG
+
+INCLUDE_HEADER = "Caddy-Templates-Include"
+MAX_INCLUDE_DEPTH = 3
 
 
 class HeaderView:
@@ -183,6 +191,12 @@ def _humanize(kind: str, data: str) -> str:
     raise TemplateError(f"humanize {kind} is not supported by caddy-py")
 
 
+def _markdown(text: Any) -> str:
+    from caddy_py.modules.templates.markdown import render  # markdown-it and pygments load on first use
+
+    return render(text if isinstance(text, str) else go_value(text))
+
+
 def _unsupported(name: str) -> Callable[..., Any]:
     def fn(*_a: Any) -> Any:
         raise TemplateError(f"{name} is not supported by caddy-py")
@@ -191,8 +205,9 @@ def _unsupported(name: str) -> Callable[..., Any]:
 
 class TemplateContext:
     def __init__(self, req: Any, root: str | None, resp_headers: CIMultiDict[str],
-                 delims: tuple[str, str]) -> None:
+                 delims: tuple[str, str], loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._req = req
+        self._loop = loop
         self._root = root
         self._delims = delims
         raw = req.raw
@@ -242,10 +257,10 @@ class TemplateContext:
             "stripHTML": strip_html, "listFiles": self._list_files, "fileExists": self._file_exists,
             "env": lambda name: os.environ.get(name, ""), "placeholder": self._placeholder,
             "ph": self._placeholder, "httpError": self._http_error, "pathEscape": gourl.quote_segment,
-            "fileStat": self._file_stat, "humanize": _humanize,
+            "fileStat": self._file_stat, "humanize": _humanize, "markdown": _markdown,
+            "splitFrontMatter": split_front_matter, "httpInclude": self._http_include,
         })
-        for name in ("markdown", "splitFrontMatter", "httpInclude", "maybe"):
-            f[name] = _unsupported(name)
+        f["maybe"] = _unsupported("maybe")
         return f
 
     def render(self, source: str) -> str:
@@ -271,6 +286,33 @@ class TemplateContext:
         sub.__dict__.update(self.__dict__)
         sub.Args = list(args)
         return sub.render(source)
+
+    def _http_include(self, uri: str) -> str:
+        """The body of a virtual GET of `uri` on this server, rendered as a template with this
+        context; Caddy stops at the third nested include."""
+        depth = 1
+        count = self._req.headers.get(INCLUDE_HEADER, "")
+        if count:
+            try:
+                num = int(count)
+            except ValueError:
+                raise TemplateError(f'parsing {INCLUDE_HEADER}: strconv.Atoi: parsing "{count}": invalid syntax') from None
+            if num >= MAX_INCLUDE_DEPTH:
+                raise TemplateError("virtual request cycle")
+            depth = num + 1
+        server = getattr(self._req, "server", None)
+        if self._loop is None or server is None:
+            raise TemplateError("httpInclude: no server to send the virtual request to")
+        from caddy_py.modules.templates.virtual import virtual_get
+
+        headers = CIMultiDict(self._req.headers)
+        headers["Accept-Encoding"] = "identity"
+        headers[INCLUDE_HEADER] = str(depth)
+        fut = asyncio.run_coroutine_threadsafe(virtual_get(server, uri, self._req.host, headers), self._loop)
+        status, body = fut.result()
+        if status >= 400:
+            raise TemplateError(f"http {status}")
+        return Template(body.decode("utf-8", "surrogateescape"), self.funcs(), self._delims).execute(self)
 
     def _import(self, filename: str) -> str:
         source = self._read_file(filename)

@@ -53,6 +53,13 @@ def _cmp(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return f
 
 
+def _len(item: Any) -> int:
+    """Go's len: a string's length is its UTF-8 byte count."""
+    if isinstance(item, str):
+        return len(item.encode("utf-8", "surrogateescape"))
+    return len(item)
+
+
 def _index(item: Any, *keys: Any) -> Any:
     for k in keys:
         if isinstance(item, dict):
@@ -96,7 +103,7 @@ def _or(*args: Any) -> Any:
 
 
 BUILTINS: dict[str, Callable[..., Any]] = {
-    "and": _and, "or": _or, "not": lambda a: not truth(a), "len": len, "index": _index, "slice": _slice,
+    "and": _and, "or": _or, "not": lambda a: not truth(a), "len": _len, "index": _index, "slice": _slice,
     "print": lambda *a: go_sprint(*a), "printf": lambda f, *a: go_sprintf(f, *a),
     "println": lambda *a: " ".join(go_sprint(x) for x in a) + "\n",
     "eq": _eq, "ne": lambda a, b: a != b, "lt": _cmp(lambda a, b: a < b), "le": _cmp(lambda a, b: a <= b),

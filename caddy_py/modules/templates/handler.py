@@ -6,12 +6,16 @@ Accept-Ranges, Last-Modified and ETag are dropped, as Caddy does. Buffered respo
 rendered before they leave the handler (a template error becomes HandlerError 500); streamed
 ones (file_server) are captured through a stand-in payload writer and rendered when they end
 (an error there can only send a bare 500). The engine is a subset of Go's text/template (see
-gotemplate.py); `match` (template function plugins) is not supported.
+gotemplate.py); `match` (template function plugins) is not supported. A template that may
+reach `httpInclude` (its text mentions include or import) renders in a worker thread, so that
+the virtual request can be served on the event loop meanwhile.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Callable
+import threading
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 from multidict import CIMultiDict
@@ -34,7 +38,7 @@ class _CaptureWriter:
     """aiohttp payload writer stand-in: holds back a matching response and renders it at EOF."""
 
     def __init__(self, inner: Any, wants: Callable[[CIMultiDict[str]], bool],
-                 render: Callable[[bytes, CIMultiDict[str]], bytes]) -> None:
+                 render: Callable[[bytes, CIMultiDict[str]], Awaitable[bytes]]) -> None:
         self._inner = inner
         self._wants = wants
         self._render = render
@@ -79,8 +83,8 @@ class _CaptureWriter:
         self._held = None
         self._buf += bytes(chunk)
         try:
-            body = self._render(bytes(self._buf), headers)
-        except (TemplateError, HandlerError, RecursionError) as e:
+            body = await self._render(bytes(self._buf), headers)
+        except Exception as e:  # noqa: BLE001 - any failure must still end the response
             log(LOGGER, logging.ERROR, "template execution failed", error=str(e))
             version = status_line.split(" ", 1)[0]
             status_line, headers, body = f"{version} 500 Internal Server Error", CIMultiDict(), b""
@@ -92,6 +96,30 @@ class _CaptureWriter:
 
     def set_eof(self) -> None:
         self._inner.set_eof()
+
+
+async def _in_own_thread(fn: Callable[[asyncio.AbstractEventLoop], bytes]) -> bytes:
+    """Run `fn(loop)` in a thread of its own (not a pool: a render waiting on a virtual request
+    whose own render needs a thread must never wait for a free worker)."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[bytes] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not fut.done():
+            fut.set_result(value) if ok else fut.set_exception(value)
+
+    def run() -> None:
+        try:
+            outcome = (True, fn(loop))
+        except BaseException as e:  # noqa: BLE001 - handed to the awaiting coroutine
+            outcome = (False, e)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop closed meanwhile (shutdown): nobody waits any more
+            pass
+
+    threading.Thread(target=run, name="templates-render", daemon=True).start()
+    return await fut
 
 
 def _carry_headers(headers: CIMultiDict[str], resp: web.StreamResponse) -> None:
@@ -121,10 +149,17 @@ class Templates:
         ct = headers.get("Content-Type", "")
         return any(m in ct for m in self.mime_types)
 
-    def _render(self, req: Request, body: bytes, headers: CIMultiDict[str]) -> bytes:
+    async def _render(self, req: Request, body: bytes, headers: CIMultiDict[str]) -> bytes:
+        source = body.decode("utf-8", "surrogateescape")
+        if "nclude" in source or "import" in source:  # include or httpInclude may be reached
+            return await _in_own_thread(lambda loop: self._render_with(req, source, headers, loop))
+        return self._render_with(req, source, headers, None)
+
+    def _render_with(self, req: Request, source: str, headers: CIMultiDict[str],
+                     loop: asyncio.AbstractEventLoop | None) -> bytes:
         root = req.replacer.replace_all(self.file_root, ".")
-        ctx = TemplateContext(req, root, headers, self.delims)
-        out = ctx.render(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+        ctx = TemplateContext(req, root, headers, self.delims, loop)
+        out = ctx.render(source).encode("utf-8", "surrogateescape")
         for h in _DROPPED:
             headers.popall(h, None)
         return out
@@ -134,7 +169,7 @@ class Templates:
         inner = getattr(raw, "_payload_writer", None)
         writer = None
         if inner is not None:
-            writer = _CaptureWriter(inner, self._wants, lambda b, h: self._render(req, b, h))
+            writer = _CaptureWriter(inner, self._wants, lambda b, h: self._render(req, b, h))  # awaited
             raw._payload_writer = writer  # type: ignore[attr-defined]
         try:
             resp = await next(req)
@@ -145,7 +180,7 @@ class Templates:
         if not resp.prepared and isinstance(body, (bytes, bytearray)) and self._wants(resp.headers):
             headers = CIMultiDict(resp.headers)
             try:
-                rendered = self._render(req, bytes(body), headers)
+                rendered = await self._render(req, bytes(body), headers)
             except TemplateError as e:
                 # in Caddy these headers already sit in the response writer's map: the error
                 # response carries them
