@@ -20,6 +20,11 @@ from .token import Token
 _MASTER_ORDER = ("NEWLINE", "SPACE", "COMMENT", "DQUOTED", "BQUOTED", "HEREDOC_OPEN", "WORD", "BACKSLASH")
 _HEREDOC_MARKER = re.compile(r"[A-Za-z0-9_-]+\Z")
 _WORD_ESCAPE = re.compile(r"\\([\s\S]?)")
+# Whole lines of plain words: each word starts with no quote, comment, backslash or "<" and holds
+# no space (Python's \s: Go's spaces and a few more) or backslash; words one or more blanks apart.
+# Such lines lex to one token per str.split() word, with no state carried across them.
+_PLAIN_WORD = "[^\\s\"`#\\\\<][^\\s\\\\]*"
+_PLAIN_LINES = re.compile(f"(?:[ \\t]*(?:{_PLAIN_WORD}(?:[ \\t]+{_PLAIN_WORD})*[ \\t]*)?\\n)+")
 _GO_SPACE_NOT_NL = frozenset("\t\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
@@ -145,6 +150,7 @@ def tokenize(data: bytes | str, filename: str = "") -> list[Token]:
     master = pats["_MASTER"].match
     tail_re = pats["WORD_TAIL"].match
     dq_esc_re = pats["DQUOTED_ESCAPED"].match
+    plain_lines = _PLAIN_LINES.match
     tokens: list[Token] = []
     append = tokens.append
     n = len(text)
@@ -192,6 +198,17 @@ def tokenize(data: bytes | str, filename: str = "") -> list[Token]:
                 pos = finish_word("\\" + text[pos:end], end, line)
                 continue
             pending = False
+        else:
+            m = plain_lines(text, pos)
+            if m is not None:
+                end = m.end()
+                for ln in text[pos:end - 1].split("\n"):
+                    for word in ln.split():
+                        append(Token(word, filename, line))
+                    line += 1 + skipped
+                    skipped = 0
+                pos = end
+                continue
         m = master(text, pos)
         kind = m.lastgroup
         end = m.end()

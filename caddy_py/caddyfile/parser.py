@@ -55,6 +55,13 @@ def parse(filename: str, data: bytes | str, warnings: list[ParseWarning] | None 
         parser.files = None  # parser and importer point at each other: let refcounting free them
 
 
+def _starts_line(prev: Token, tok: Token) -> bool:
+    """is_next_on_new_line(prev, tok), answered without the call for two tokens of one line."""
+    if tok.line == prev.line and tok.file == prev.file and tok.imports == prev.imports:
+        return False
+    return is_next_on_new_line(prev, tok)
+
+
 class _Parser(Dispenser):
     __slots__ = ("block", "eof", "snippets", "block_nesting", "graph", "sink", "files")
 
@@ -172,29 +179,33 @@ class _Parser(Dispenser):
             self._directive()
 
     def _directive(self) -> None:
-        segment = Segment([self.token()])
-        while self.cursor < len(self.tokens) - 1:  # self.next() and self.token(), inlined: per token
+        tokens = self.tokens
+        segment = Segment([tokens[self.cursor]])
+        last = len(tokens) - 1
+        while self.cursor < last:  # self.next(), self.token() and is_new_line, inlined: per token
             self.cursor += 1
-            tok = self.tokens[self.cursor]
-            if tok.text == "{" and not tok.quote:
+            tok = tokens[self.cursor]
+            text = tok.text
+            if text == "{" and not tok.quote:
                 self.block_nesting += 1
                 if not self.is_next_on_new_line():
                     raise self.err("Unexpected next token after '{' on same line")
                 if self.is_new_line():
                     raise self.err("Unexpected '{' on a new line; did you mean to place the '{' on the previous line?")
-            elif tok.text == "{}" and not tok.quote:
+            elif text == "{}" and not tok.quote:
                 if self.is_next_on_new_line():
                     raise self.err("Unexpected '{}' at end of line")
-            elif self.block_nesting == 0 and self.is_new_line():
+            elif self.block_nesting == 0 and _starts_line(tokens[self.cursor - 1], tok):
                 self.cursor -= 1
                 break
-            elif is_close_brace(tok) and self.block_nesting > 0:
+            elif text == "}" and not tok.quote:
+                if self.block_nesting == 0:
+                    raise self.err("Unexpected '}' because no matching opening brace")
                 self.block_nesting -= 1
-            elif is_close_brace(tok):
-                raise self.err("Unexpected '}' because no matching opening brace")
-            elif tok.text == "import" and self.is_new_line():
+            elif text == "import" and self.is_new_line():
                 self._do_import(1)
                 self.cursor -= 1
+                last = len(tokens) - 1
                 continue
             segment.append(tok)
         self.block.segments.append(segment)

@@ -115,3 +115,29 @@ def test_adapt_leaves_no_cyclic_garbage() -> None:
     finally:
         if was_enabled:
             gc.enable()
+
+
+LEX_PIECES = ["a", "b.com", "{", "}", " ", "\t", "\n", "\n\n", "\\", "\\\n", '"', '"x y"', "`", "`q`", "#", "# c",
+              "<<EOF\n", "<<EOF", "EOF", "\r", "\r\n", "\xa0", "\x1c", "é", "<", "<<", 'a"b', "x#y", "{}", "\\\\",
+              "  ", "\t\t", "{args[0]}", "\u2028"]
+
+
+def test_lexer_plain_lines_shortcut(monkeypatch) -> None:
+    """Lexing whole plain lines at once gives the tokens (text, line, quote) and errors of the
+    lexeme-by-lexeme scan."""
+    import re
+
+    from caddy_py.caddyfile import lexer
+    from caddy_py.caddyfile.errors import CaddyfileError
+
+    def lex(text: str) -> object:
+        try:
+            return [(t.text, t.line, t.quote, t.heredoc_marker) for t in lexer.tokenize(text, "f")]
+        except CaddyfileError as e:
+            return str(e)
+
+    rnd = random.Random(5)
+    cases = ["".join(rnd.choice(LEX_PIECES) for _ in range(rnd.randint(1, 30))) for _ in range(3000)]
+    fast = [lex(c) for c in cases]
+    monkeypatch.setattr(lexer, "_PLAIN_LINES", re.compile(r"(?!)"))
+    assert [lex(c) for c in cases] == fast
