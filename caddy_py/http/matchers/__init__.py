@@ -76,5 +76,5 @@ _COST = {"method": 0, "host": 1, "path": 2, "protocol": 2, "query": 3, "header":
 def load_all() -> None:
     """Import every matcher module so that it registers itself."""
     from caddy_py.http.matchers import (  # noqa: F401
-        expression, file, host, logic, path, remote_ip, request_fields, tls,
+        expression, file, host, logic, path, remote_ip, request_fields, tls, url_pattern,
     )
