@@ -156,3 +156,12 @@ def test_copy_is_independent() -> None:
     c = a.copy()
     assert c.deflate(DOCS[3]) == a.deflate(DOCS[3])
     assert b.sym != a.sym or b.weight != a.weight
+
+
+def test_a_first_own_document_keeps_no_tree_until_a_second_one() -> None:
+    ref = Shorty()
+    node, _, z, _ = ss.step(ss.ROOT, DOCS[6], True, 0)
+    assert z == ref.deflate(DOCS[6]) and node.tree is None and not node.shared
+    for doc in (DOCS[7], DOCS[8]):
+        node, resets, z, _ = ss.step(node, doc, True, 0)
+        assert not resets and z == ref.deflate(doc) and node.tree is not None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from caddy_py.modules.websocket_notifier import frames as f
@@ -31,19 +32,24 @@ SHORTY_FRAME = f.build(f.OP_TEXT, b"shorty")
 BUDGET = 64 * 1024  # bytes deflated per loop turn (~15 ms of CPU) before documents wait a turn
 
 
+_NOTHING = MappingProxyType({})  # the cache of every private state: read-only
+_scratch = Shorty()  # deflates a session's first own document after a reset
+
+
 class TreeState:
     """One outbound tree state. Shared states are immutable by convention: moving on copies."""
     __slots__ = ("tree", "count", "refs", "next", "parent", "key", "shared", "permanent")
 
-    def __init__(self, tree: Shorty | None, count: int, shared: bool = True,
-                 parent: "TreeState | None" = None, key: bytes = b"") -> None:
-        self.tree = tree  # None once handed on to the only session's next state
+    def __init__(self, tree: Shorty | None, count: int, shared: bool = True, key: bytes = b"") -> None:
+        # None once handed on to the only session's next state; for a private state made from
+        # the fresh tree, None until needed: `key` (its one document) rebuilds it
+        self.tree = tree
         self.count = count  # messages deflated since the last reset (for shorty_reset_count)
         self.refs = 0  # sessions pointing here
-        # event document -> (frame, deflated bytes, the state after it)
-        self.next: dict[bytes, tuple[bytes, bytes, TreeState]] = {}
-        self.parent = parent  # the state this one was derived from, while both are alive
-        self.key = key
+        # event document -> (frame, deflated bytes, the state after it); private: always empty
+        self.next: dict[bytes, tuple[bytes, bytes, TreeState]] = {} if shared else _NOTHING  # type: ignore
+        self.parent: TreeState | None = None  # the state this one was derived from, while both live
+        self.key = key  # the document that led here from `parent`
         self.shared = shared
         self.permanent = False
 
@@ -121,16 +127,20 @@ def encode_event(node: TreeState, data: bytes) -> tuple[TreeState, bytes, bytes]
 def encode_own(node: TreeState, data: bytes) -> tuple[TreeState, bytes]:
     """(private state after, deflated bytes) of a document only this session gets."""
     if node.shared:
-        if node.permanent:
-            tree = Shorty()
-        elif node.refs == 1:
+        if node.permanent:  # most often a verify right after connecting: keep no tree for it
+            _scratch.reset()
+            return TreeState(None, 1, shared=False, key=data), _scratch.deflate(data)
+        if node.refs == 1:
             tree, node.tree = node.tree, None
         else:
             tree = node.tree.copy()  # type: ignore[union-attr]
         priv = TreeState(tree, node.count, shared=False)
         _release(node)
         node = priv
-    z = node.tree.deflate(data)  # type: ignore[union-attr]
+    elif node.tree is None:  # a second own document: rebuild the tree from the first
+        node.tree = Shorty()
+        node.tree.deflate(node.key)
+    z = node.tree.deflate(data)
     node.count += 1
     return node, z
 
