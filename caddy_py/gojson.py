@@ -17,7 +17,8 @@ import json
 import math
 import re
 from decimal import Decimal
-from typing import Any
+from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
+from typing import Any, Callable
 
 _ESCAPES = {
     '"': '\\"',
@@ -155,8 +156,17 @@ def _to_json(obj: Any) -> Any:
 # The standard library's C encoder writes what Go writes except for the HTML-sensitive
 # characters and U+2028/U+2029 (Go escapes them) and invalid UTF-8 (Go writes U+FFFD); those
 # only occur inside strings, so one translate of the whole text fixes them.
-_C_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False, allow_nan=False,
-                             separators=(",", ":"), default=_to_json).encode
+def _c_encoder(sort_keys: bool, allow_nan: bool) -> Callable[[Any], str]:
+    """The C encoder json.dumps would use, called directly (json.dumps builds it per call)."""
+    encode = c_make_encoder(None, _to_json, c_encode_basestring, None, ":", ",", sort_keys, False, allow_nan)
+
+    def dumps(obj: Any) -> str:
+        return "".join(encode(obj, 0))
+
+    return dumps
+
+
+_C_ENCODE = _c_encoder(False, False)
 _GO_FIXUPS = {ord(k): v for k, v in _ESCAPES.items() if k in "<>&\u2028\u2029"}
 _GO_FIXUPS.update((c, "\ufffd") for c in range(0xD800, 0xE000))
 # A number with a fraction or exponent right after a structural character. Floats are the one
@@ -213,14 +223,14 @@ def sorted_deep(obj: Any) -> Any:
         text = _C_SORTED(obj)
     except (TypeError, ValueError, RecursionError):
         return _sorted_deep(obj)
-    if _LONG_INT.search(text):
-        return json.loads(text, parse_int=_map_int)
-    return json.loads(text)
+    return (_C_SCAN_BIG_INTS if _LONG_INT.search(text) else _C_SCAN)(text, 0)[0]
 
 
-_C_SORTED = json.JSONEncoder(ensure_ascii=False, check_circular=False, sort_keys=True,
-                             default=_to_json).encode
-_C_PLAIN = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=_to_json).encode
+_C_SORTED = _c_encoder(True, True)
+_C_PLAIN = _c_encoder(False, True)
+# the C scanner json.loads ends in, called directly: its text comes from the encoders above
+_C_SCAN = json.JSONDecoder().scan_once
+_C_SCAN_BIG_INTS = json.JSONDecoder(parse_int=lambda s: _map_int(s)).scan_once
 _LONG_INT = re.compile(r"[0-9]{16}")
 
 
@@ -246,7 +256,7 @@ def plain(obj: Any) -> Any:
     round trip through the C JSON codec, or the slow walk for what that codec cannot carry."""
     if isinstance(obj, (dict, list, tuple)):
         try:
-            return json.loads(_C_PLAIN(obj))
+            return _C_SCAN(_C_PLAIN(obj), 0)[0]
         except (TypeError, ValueError, RecursionError):
             pass
     return _plain(obj)

@@ -39,24 +39,36 @@ class Dispenser:
         return False
 
     def _next_on_same_line(self) -> bool:
-        if self.cursor < 0:
-            self.cursor += 1
+        cursor, tokens = self.cursor, self.tokens
+        if cursor < 0:
+            self.cursor = cursor + 1
             return True
-        if self.cursor >= len(self.tokens) - 1:
+        if cursor >= len(tokens) - 1:
             return False
-        if not is_next_on_new_line(self.tokens[self.cursor], self.tokens[self.cursor + 1]):
-            self.cursor += 1
+        a, b = tokens[cursor], tokens[cursor + 1]
+        if (b.line == a.line and b.file == a.file and b.imports == a.imports) or not is_next_on_new_line(a, b):
+            self.cursor = cursor + 1
             return True
         return False
 
     def next_arg(self) -> bool:
         """Load the next token if it is on the same line and is not a block opening."""
-        if not self._next_on_same_line():
-            return False
         cursor, tokens = self.cursor, self.tokens
-        if 0 <= cursor < len(tokens) and tokens[cursor].text == "{" and not tokens[cursor].quote:
-            self.cursor -= 1  # is_open_brace(self.token()), inlined: this runs for every argument
+        if cursor < 0:
+            self.cursor = cursor = cursor + 1
+            if cursor < len(tokens) and tokens[cursor].text == "{" and not tokens[cursor].quote:
+                self.cursor = cursor - 1
+                return False
+            return True
+        if cursor >= len(tokens) - 1:
             return False
+        # _next_on_same_line and is_open_brace, inlined: this runs for every argument
+        a, b = tokens[cursor], tokens[cursor + 1]
+        if not ((b.line == a.line and b.file == a.file and b.imports == a.imports) or not is_next_on_new_line(a, b)):
+            return False
+        if b.text == "{" and not b.quote:
+            return False
+        self.cursor = cursor + 1
         return True
 
     def next_line(self) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from caddy_py.caddyfile.errors import CaddyfileError
@@ -91,12 +92,13 @@ class Address:
 
     def normalize(self) -> "Address":
         host = self.host.strip()
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            ip = None
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
-            host = str(ip)
+        if ":" in host:  # only an IPv6 address is rewritten (to its canonical form)
+            try:
+                ip = ipaddress.ip_address(host)
+            except ValueError:
+                ip = None
+            if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+                host = str(ip)
         return Address(self.original, lower_except_placeholders(self.scheme),
                        lower_except_placeholders(host), self.port, self.path)
 
@@ -109,13 +111,16 @@ def parse_address(s: str) -> Address:
     if "://" in remaining:
         a.scheme, remaining = remaining.split("://", 1)
     host_part, slash, path = remaining.partition("/")
-    try:
-        host, port = split_host_port(host_part)
-    except AddrError:
+    if ":" not in host_part and "[" not in host_part and "]" not in host_part:
+        host, port = host_part, ""  # what the second split below gives such a name
+    else:
         try:
-            host, port = split_host_port(host_part + ":")
+            host, port = split_host_port(host_part)
         except AddrError:
-            host, port = host_part, ""
+            try:
+                host, port = split_host_port(host_part + ":")
+            except AddrError:
+                host, port = host_part, ""
     a.host, a.port = host, port
     if slash:
         a.path = "/" + path
@@ -130,6 +135,8 @@ def parse_address(s: str) -> Address:
 
 
 def lower_except_placeholders(s: str) -> str:
+    if "{" not in s:  # no placeholder: every rune lowered (a backslash lowers to itself)
+        return s.lower() if s.isascii() else "".join(map(_go_to_lower, s))
     out = []
     escaped = in_ph = False
     for ch in s:
@@ -330,18 +337,23 @@ def listeners_for_server_block_address(sblock: ServerBlockPile, addr: Address,
     listeners: dict[str, set[str]] = {}
     for val in cfg_vals:
         for ln_addr in val.addresses:
-            try:
-                netw, host, _ = split_network_address(ln_addr)
-            except AddrError as e:
-                raise CaddyfileError(f"splitting listener address: {e}") from None
-            try:
-                key = network_address_string(join_network_address(netw, host, ln_port))
-            except AddrError as e:
-                raise CaddyfileError(f"parsing network address: {e}") from None
-            prots = listeners.setdefault(key, set())
+            prots = listeners.setdefault(_listener_key(ln_addr, ln_port), set())
             for p in val.protocols or []:
                 prots.add(p)
     return listeners
+
+
+@lru_cache(maxsize=4096)
+def _listener_key(ln_addr: str, ln_port: str) -> str:
+    """The listener a bind address gives on a port (the same few pairs recur for every site)."""
+    try:
+        netw, host, _ = split_network_address(ln_addr)
+    except AddrError as e:
+        raise CaddyfileError(f"splitting listener address: {e}") from None
+    try:
+        return network_address_string(join_network_address(netw, host, ln_port))
+    except AddrError as e:
+        raise CaddyfileError(f"parsing network address: {e}") from None
 
 
 def map_address_to_protocol_to_server_blocks(

@@ -320,6 +320,11 @@ def _single_path(route: Route) -> list[str]:
 def sort_routes(routes: list[ConfigValue], order: list[str]) -> None:
     """Sort in place by directive order, then by path specificity (Caddy's sortRoutes)."""
     positions = {d: i for i, d in enumerate(order)}
+    if len({r.directive for r in routes}) == len(routes):
+        # one route per directive: the comparator is only "earlier in the order", a consistent
+        # ordering, so any stable sort by position gives Go's result
+        routes.sort(key=lambda r: positions.get(r.directive, 0))
+        return
 
     def less(ri: ConfigValue, rj: ConfigValue) -> bool:
         i_dir, j_dir = ri.directive, rj.directive
