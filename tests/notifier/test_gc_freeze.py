@@ -58,19 +58,21 @@ def test_a_freeze_follows_a_full_collection_every_freeze_every_joins() -> None:
 
 def test_frozen_cycles_are_freed_after_a_config_change() -> None:
     p = FreezePolicy(freeze_every=3, settle=10.0)
-    p.config_changed(100.0)  # the first config is frozen at once
-    assert p.frozen and p.freezes == 1
+    p.config_changed(100.0)  # the start-up config, route by route, is frozen at once
+    p.config_changed(100.0)
+    assert p.frozen and p.freezes == 2 and p.releases == 1
+    p.joined()
     ref = frozen_garbage()
     gc.collect()
     assert ref() is not None  # frozen: the hazard the policy bounds
     p.config_changed(200.0)  # a reload
-    assert not p.frozen and p.releases == 1
+    assert not p.frozen and p.releases == 2
     gc.collect()
     assert ref() is None
     p.tick(205.0)
     assert not p.frozen  # the old config may still be stopping
     p.tick(210.0)
-    assert p.frozen and p.freezes == 2
+    assert p.frozen and p.freezes == 3
 
 
 def test_frozen_cycles_are_freed_after_a_mass_disconnect() -> None:

@@ -1,7 +1,7 @@
 """Keep long-lived subscribers out of full garbage collections, without leaking.
 
 Why: CPython 3.11 runs a full collection whenever the objects promoted to the oldest generation
-since the last one exceed 25 % of it. A connection ramp keeps promoting subscriber objects (~13
+since the last one exceed 25 % of it. A connection ramp keeps promoting subscriber objects (~11
 tracked objects each), so full collections recur and each walks every subscriber: 50 ms at 5k
 and 200 ms at 15k subscribers (bench/fanout). Subscribers do not need the collector: they hold no
 reference cycles (tests/notifier/test_gc_cycles.py), so reference counting frees them when they
@@ -13,7 +13,7 @@ in a reference cycle (a request in flight then, a replaced config) is not collec
 frozen. It is bounded, never cumulative:
 * a full collection runs right before each freeze, so nothing that is garbage then is frozen.
   It walks only what is not frozen yet: the subscribers joined since the last freeze
-  (`freeze_every` x ~13 objects, a few ms), the whole heap only the first time after a release;
+  (`freeze_every` x ~11 objects, a few ms), the whole heap only the first time after a release;
 * every config change (a notifier route provisioned or cleaned up) releases the frozen set
   (`gc.unfreeze()`), so a replaced config's cyclic garbage is collected once it dies; freezing
   resumes `settle` seconds or `freeze_every` joins later, when the old config is normally gone;
@@ -22,8 +22,10 @@ frozen. It is bounded, never cumulative:
   remain), or after churn (more joins since the last release than `churn` x the subscribers
   connected: each freeze may have caught some cyclic garbage in flight).
 A release followed by a collection is one full pass over everything alive, the long pause this
-module otherwise avoids; it is kept to those rare events. The start-up config is frozen at once:
-nothing older exists whose garbage could be caught.
+module otherwise avoids; it is kept to those rare events. Until the first subscriber joins, each
+config change freezes at once (the start-up config, route by route: nobody to pause yet); were a
+config without a notifier replaced by one with it before anyone joined, the old config would stay
+frozen until the next release.
 """
 from __future__ import annotations
 
@@ -43,22 +45,23 @@ class FreezePolicy:
         self.since_release = 0  # joins since the frozen set was last released
         self.frozen_live = 0  # subscribers connected at the last freeze
         self.frozen = False  # something was frozen since the last release
-        self.changed_at: float | None = None  # last config change (loop time); None: none yet
+        self.changed_at: float | None = None  # last config change (loop time)
+        self.starting = True  # no subscriber has joined yet: freezing now pauses nobody
         self.freezes = 0
         self.releases = 0
 
     # -- events ----------------------------------------------------------------------------
     def config_changed(self, now: float) -> None:
         """A notifier route was provisioned or cleaned up."""
-        first = self.changed_at is None
         self.changed_at = now
         self.since_freeze = 0
-        if first:
-            self._freeze()
-        elif self.frozen:
+        if self.frozen:
             self._release()
+        if self.starting:  # the start-up config (each of its routes): nobody to pause yet
+            self._freeze()
 
     def joined(self) -> None:
+        self.starting = False
         self.live += 1
         self.since_freeze += 1
         self.since_release += 1
