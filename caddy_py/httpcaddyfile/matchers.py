@@ -7,6 +7,7 @@ matchers, sorted keys for map matchers.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from caddy_py.caddyfile.dispenser import MATCHER_NAME_CTX_KEY, Dispenser
@@ -19,16 +20,15 @@ Unmarshaler = Callable[[Dispenser], Any]
 PRIVATE_RANGES = ["192.168.0.0/16", "172.16.0.0/12", "10.0.0.0/8", "127.0.0.1/8", "fd00::/8", "::1"]
 
 
+_HEADER_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]*\Z")
+
+
 def canonical_header_key(key: str) -> str:
-    """Go's textproto.CanonicalMIMEHeaderKey."""
-    token_chars = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-    if any(c not in token_chars for c in key):
+    """Go's textproto.CanonicalMIMEHeaderKey: a key of token characters gets each letter upper
+    case at the start and after a dash, lower case elsewhere; any other key stays as it is."""
+    if not _HEADER_TOKEN.match(key):
         return key
-    out, upper = [], True
-    for c in key:
-        out.append(c.upper() if upper else c.lower())
-        upper = c == "-"
-    return "".join(out)
+    return "-".join(part[:1].upper() + part[1:].lower() for part in key.split("-"))
 
 
 def _list_matcher(kind: str) -> Unmarshaler:

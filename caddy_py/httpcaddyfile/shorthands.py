@@ -87,4 +87,5 @@ class ShorthandReplacer:
 
     def apply_to_segment(self, segment: list[Token]) -> None:
         for tok in segment:
-            tok.text = self.replace(tok.text)
+            if "{" in tok.text:  # replace's own first test, without the call for every token
+                tok.text = self.replace(tok.text)

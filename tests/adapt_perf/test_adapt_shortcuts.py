@@ -141,3 +141,22 @@ def test_lexer_plain_lines_shortcut(monkeypatch) -> None:
     fast = [lex(c) for c in cases]
     monkeypatch.setattr(lexer, "_PLAIN_LINES", re.compile(r"(?!)"))
     assert [lex(c) for c in cases] == fast
+
+
+def test_canonical_header_key_is_gos() -> None:
+    from caddy_py.httpcaddyfile.matchers import canonical_header_key
+
+    def go(key: str) -> str:  # textproto.CanonicalMIMEHeaderKey, rune by rune
+        token = set("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        if any(c not in token for c in key):
+            return key
+        out, upper = [], True
+        for c in key:
+            out.append(c.upper() if upper else c.lower())
+            upper = c == "-"
+        return "".join(out)
+
+    rnd = random.Random(2)
+    for _ in range(3000):
+        key = "".join(rnd.choice("aZ-x_9 é.:-") for _ in range(rnd.randint(0, 8)))
+        assert canonical_header_key(key) == go(key), key
