@@ -79,8 +79,9 @@ class _Formatter:
         self.last = ch
 
     def indent(self) -> None:
-        for _ in range(self.nesting):
-            self.write("\t")
+        if self.nesting > 0:
+            self.out.append("\t" * self.nesting)
+            self.last = "\t"
 
     def next_line(self) -> None:
         self.write("\n")
@@ -333,8 +334,10 @@ class _Formatter:
             self.indent()
             self.write("}")
         else:
-            for _ in range(min(new_lines, 2)):
-                self.next_line()
+            if new_lines:
+                self.out.append("\n\n" if new_lines > 1 else "\n")  # next_line(), once or twice
+                self.last = "\n"
+                self.beginning_of_line = True
             if self.beginning_of_line:
                 self.indent()
             if self.nesting == 0 and self.last == "}" and self.beginning_of_line:

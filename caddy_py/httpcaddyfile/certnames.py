@@ -8,7 +8,7 @@ from typing import Any
 
 from caddy_py.httpcaddyfile.addresses import split_host_port
 
-_SPECIAL = set("()[]{}<> \t\n\"\\!@#$%^&|;'+=")
+_SPECIAL = frozenset("()[]{}<> \t\n\"\\!@#$%^&|;'+=")
 _PRIVATE_NETS = [ipaddress.ip_network(n, strict=False) for n in (
     "127.0.0.0/8", "0.0.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",
     "::1/7", "fe80::/10", "fc00::/7")]
@@ -24,6 +24,8 @@ def _parse_ip(s: str) -> Any:
 
 
 def _host_only(hostport: str) -> str:
+    if ":" not in hostport:
+        return hostport  # SplitHostPort fails: "missing port in address"
     try:
         return split_host_port(hostport)[0]
     except ValueError:
@@ -34,7 +36,7 @@ def _host_only(hostport: str) -> str:
 def subject_qualifies_for_cert(subj: str) -> bool:
     return (subj.strip() != "" and not subj.startswith(".") and not subj.endswith(".")
             and ("*" not in subj or subj.startswith("*.") or subj == "*")
-            and not any(c in _SPECIAL for c in subj))
+            and _SPECIAL.isdisjoint(subj))
 
 
 @lru_cache(maxsize=1 << 16)  # asked again and again while consolidating policies
@@ -44,11 +46,11 @@ def subject_is_ip(subj: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)  # asked again and again while consolidating policies
 def subject_is_internal(subj: str) -> bool:
-    s = _host_only(subj)
-    s = (s[:-1] if s.endswith(".") else s).lower()
-    if s == "localhost" or any(s.endswith(x) for x in (".localhost", ".local", ".internal", ".home.arpa")):
+    host = _host_only(subj)
+    s = (host[:-1] if host.endswith(".") else host).lower()
+    if s == "localhost" or s.endswith((".localhost", ".local", ".internal", ".home.arpa")):
         return True
-    ip = _parse_ip(_host_only(subj))
+    ip = _parse_ip(host)
     return ip is not None and any(ip.version == n.version and ip in n for n in _PRIVATE_NETS)
 
 
