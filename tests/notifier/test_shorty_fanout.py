@@ -208,3 +208,42 @@ async def test_slow_shorty_consumer_is_closed_others_and_resume_stay_right(serve
     for r in (again, fast, twin):
         await r.until(lambda r: r.docs[-1].get("payload") == "after")
     assert again.docs[-1] == fast.docs[-1] == twin.docs[-1]
+
+
+async def test_subscribers_in_many_states_are_merged_onto_the_fresh_tree(serve, backend, connect,
+                                                                         monkeypatch) -> None:
+    monkeypatch.setattr(shorty_shared, "MAX_STATES_PER_EVENT", 100)
+    backend.auto_verify = True
+    srv = await serve()
+    plain = Reader(await connect(srv.url()))
+    await plain.client.send({"operation": "subscribe", "request_id": "p", "channels": ["a"]})
+    readers: list[Reader] = []
+    for k in range(8):  # each joins, then gets its first event alone: eight different states
+        r = Reader(await connect(srv.url("shorty=1")))
+        await r.client.send({"operation": "subscribe", "request_id": f"j{k}", "channels": ["a"]})
+        await r.until(lambda r: len(r.docs) == 1)
+        readers.append(r)
+        await backend.publish(["a"], {"k": k})
+        for x in readers:
+            await x.until(lambda x: x.docs[-1].get("payload") == {"k": k})
+    states = {id(server_session(srv, r.client).shorty_out) for r in readers}
+    assert len(states) == 8
+    monkeypatch.setattr(shorty_shared, "MAX_STATES_PER_EVENT", 3)
+    deflated: list[bytes] = []
+    real = Shorty.deflate
+    monkeypatch.setattr(Shorty, "deflate", lambda self, data: deflated.append(data) or real(self, data))
+    counts = []
+    for last in range(5):
+        deflated.clear()
+        await backend.publish(["a"], f"m{last}")
+        for r in [plain, *readers]:
+            await r.until(lambda r: r.docs[-1].get("payload") == f"m{last}")
+        counts.append(len(deflated))
+        states = {id(server_session(srv, r.client).shorty_out) for r in readers}
+    # 3 states deflate the first event; then only the 3 largest may go on, the others are reset
+    # onto the fresh tree and share one deflate there: at most 2 x 3 + 1 deflates per event, then
+    # at most 3 + 1 once the merged subscribers are the largest state
+    assert counts[0] <= 7 and max(counts[1:]) <= 4 and len(states) <= 4, counts
+    for k, r in enumerate(readers):
+        assert r.events() == plain.events()[k:]
+    assert any(r.kinds.count("shorty") > 2 for r in readers)

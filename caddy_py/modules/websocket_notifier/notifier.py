@@ -121,7 +121,7 @@ class Notifier:
         zbytes = 0
         # shorty: sessions in one tree state come in runs; `moved` of them went from `last` to
         # its child for this event, and the reference counts are settled once per run
-        waiting = shorty_shared.waiting()
+        waiting = shorty_shared.fanout(data)
         last = hit = None
         moved = 0
         for c in conns:
@@ -158,7 +158,7 @@ class Notifier:
                         plain += moved
                         moved = 0
                     last = None  # the session may deflate and change its state's cache
-                    c.send_doc(data, False)  # type: ignore[attr-defined]
+                    shorty_shared.send_event(c, data, conns)  # type: ignore[arg-type]
                     continue
                 c.shorty_out = child  # type: ignore[attr-defined]
                 moved += 1

@@ -12,12 +12,20 @@ event then first resets it onto the fresh tree `ROOT`: the server queues the tex
 which makes the client reset its inflater (§2.4 allows the server to reset at any time). Only
 sessions that receive events pay that reset. `shorty_reset_count` counts per state.
 
+Subscribers that join at different times end up in different states (each is reset at its
+own first event), so one event reaching many of them would be deflated many times: once
+`MAX_STATES_PER_EVENT` states have deflated one event, only the recipients in the largest
+`MAX_STATES_PER_EVENT` states go on in theirs; the others are reset onto the fresh tree, where
+they share one deflate (and one state from then on). So an event is deflated at most
+2 × MAX_STATES_PER_EVENT + 1 times, however many subscribers get it.
+
 Deflating is the only costly step left, so it has a budget per event-loop turn (`BUDGET` bytes
 of input): past it, a session's documents wait, in order, for the next turns.
 """
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections import deque
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -30,6 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SHORTY_FRAME = f.build(f.OP_TEXT, b"shorty")
 BUDGET = 64 * 1024  # bytes deflated per loop turn (~15 ms of CPU) before documents wait a turn
+# an event is deflated for at most this many distinct tree states (subscribers that joined at
+# different times sit in different states); its other recipients are reset onto the fresh tree
+MAX_STATES_PER_EVENT = 8
 
 
 _NOTHING = MappingProxyType({})  # the cache of every private state: read-only
@@ -159,10 +170,12 @@ def needs_reset(node: TreeState, control: bool, limit: int) -> bool:
     return (not control and not node.shared) or (limit > 0 and node.count > limit)
 
 
-def step(node: TreeState, data: bytes, control: bool, limit: int) -> tuple[TreeState, bool, bytes, bytes | None]:
+def step(node: TreeState, data: bytes, control: bool, limit: int,
+         merge: bool = False) -> tuple[TreeState, bool, bytes, bytes | None]:
     """Send one document from `node`: (state after, reset first?, deflated bytes, the shared
-    binary frame of an event or None). `control` documents are the session's own."""
-    resets = needs_reset(node, control, limit)
+    binary frame of an event or None). `control` documents are the session's own; `merge`
+    resets the tree anyway (onto the fresh one, shared with the others reset there)."""
+    resets = merge or needs_reset(node, control, limit)
     if resets:
         node = reset(node)
     if control:
@@ -175,12 +188,15 @@ def step(node: TreeState, data: bytes, control: bool, limit: int) -> tuple[TreeS
 # -- sessions ----------------------------------------------------------------------------------
 class _Turn:
     """Deflate budget of the current loop turn, and the sessions whose documents wait."""
-    __slots__ = ("loop", "spent", "armed", "waiting")
+    __slots__ = ("loop", "spent", "armed", "waiting", "event", "misses", "kept")
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.spent = 0
         self.armed = False
+        self.event = b""  # the event being fanned out, and how many states deflated it
+        self.misses = 0
+        self.kept: set[TreeState] | None = None  # the states that may still deflate it
         self.waiting: dict[Session, deque[tuple[bytes, bool]]] = {}
 
 
@@ -226,18 +242,46 @@ def _next_turn() -> None:
     # anything left waits for budget: the _spend that took this turn's budget armed the next
 
 
+def fanout(data: bytes) -> dict["Session", deque[tuple[bytes, bool]]]:
+    """Notifier._fanout starts with event `data`. Returns the sessions whose documents wait for
+    deflate budget (their events must queue behind)."""
+    t = _turn
+    t.event = data
+    t.misses = 0
+    t.kept = None
+    return t.waiting
+
+
 def waiting() -> dict["Session", deque[tuple[bytes, bool]]]:
-    """Sessions whose documents wait for deflate budget (their events must queue behind)."""
+    """Sessions whose documents wait for deflate budget."""
     return _turn.waiting
 
 
-def send(s: "Session", data: bytes, control: bool) -> None:
-    """Queue one document for shorty session `s` (the shorty half of Session.send_doc)."""
+def _keep(conns: list) -> set[TreeState]:
+    """The MAX_STATES_PER_EVENT shared states holding most of `conns`."""
+    sizes: dict[TreeState, int] = {}
+    for c in conns:
+        node = c.shorty_out
+        if node is not None and node.shared:
+            sizes[node] = sizes.get(node, 0) + 1
+    return set(heapq.nlargest(MAX_STATES_PER_EVENT, sizes, key=sizes.__getitem__))
+
+
+def send(s: "Session", data: bytes, control: bool, conns: list | None = None) -> None:
+    """Queue one document for shorty session `s` (the shorty half of Session.send_doc);
+    `conns`: every recipient of this event, when it is fanned out."""
     waiting = _turn.waiting
     if waiting and s in waiting:  # earlier documents wait for budget: keep the order
         waiting[s].append((data, control))
-    elif not _deliver(s, data, control, False):
+    elif not _deliver(s, data, control, False, conns):
         _turn.waiting[s] = deque(((data, control),))
+
+
+def send_event(s: "Session", data: bytes, conns: list) -> None:
+    """Notifier._fanout's way to an event its fast path could not take for `s`."""
+    if not s.closing:
+        s.notifier.hub.counters.outbound_bytes += len(data)
+        send(s, data, False, conns)
 
 
 def drain(s: "Session") -> None:
@@ -257,15 +301,30 @@ def release(s: "Session") -> None:
         leave(node)
 
 
-def _deliver(s: "Session", data: bytes, control: bool, force: bool) -> bool:
+def _deliver(s: "Session", data: bytes, control: bool, force: bool, conns: list | None = None) -> bool:
     """Deflate and queue `data` for `s`; False (nothing done) when it must wait for budget."""
     node = s.shorty_out
     assert node is not None
     limit = s.settings.shorty_reset_count
-    if not force and (control or not cached(ROOT if needs_reset(node, control, limit) else node, data)) \
-            and not _spend(len(data)):
+    start = ROOT if needs_reset(node, control, limit) else node
+    merge = False
+    deflates = control or not cached(start, data)
+    t = _turn
+    if deflates and conns is not None and t.event is data and t.misses >= MAX_STATES_PER_EVENT \
+            and start is not ROOT:
+        # many distinct states get this event: but for the largest ones, its recipients join
+        # the fresh tree and share one deflate there
+        if t.kept is None:
+            t.kept = _keep(conns)
+        if start not in t.kept:
+            merge = True
+            start = ROOT
+            deflates = not cached(ROOT, data)
+    if deflates and not force and not _spend(len(data)):
         return False
-    node, resets, z, frame = step(node, data, control, limit)
+    if deflates and not control and t.event is data:
+        t.misses += 1
+    node, resets, z, frame = step(node, data, control, limit, merge)
     s.shorty_out = node
     if resets:
         s._queue(SHORTY_FRAME, False)
