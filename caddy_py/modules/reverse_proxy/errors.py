@@ -46,7 +46,8 @@ def classify(exc: BaseException, *, connecting: bool, address: str = "") -> Prox
     where = f"dial tcp {address}" if address else "dial tcp"
     is_timeout = isinstance(exc, (asyncio.TimeoutError, TimeoutError))
     if isinstance(exc, aiohttp.ConnectionTimeoutError) or (connecting and is_timeout):
-        return ProxyError(f"{where}: i/o timeout", dial=True, timeout=True)
+        # Caddy wraps dial errors in its DialError, which is no net.Error: 502, not 504
+        return ProxyError(f"{where}: i/o timeout", dial=True)
     if isinstance(exc, aiohttp.ClientConnectorError) or (connecting and isinstance(exc, OSError)):
         return ProxyError(f"{where}: {_os_reason(exc)}", dial=True)
     if is_timeout:

@@ -1,9 +1,13 @@
 """`http.reverse_proxy.transport.http`: Caddy's HTTP transport, on an aiohttp ClientSession.
 
 One session (connection pool) per handler, created lazily inside the running loop. Timeouts:
-dial_timeout (default 3s) -> connect, read_timeout -> per-read, response_header_timeout -> until
-the response head arrives. `keep_alive.enabled: false` closes connections after each request.
-Like Go's transport, a request without Accept-Encoding asks for gzip and gets it decompressed.
+dial_timeout (default 3s) -> connect, read_timeout -> per-read, write_timeout -> per-write,
+response_header_timeout -> until the response head arrives, expect_continue_timeout -> how long
+a request with `Expect: 100-continue` holds its body back. Pool: max_conns_per_host caps
+connections per upstream (requests queue), keep_alive.max_idle_conns_per_host (default 32) and
+max_idle_conns cap the idle ones, `keep_alive.enabled: false` closes connections after each
+request and says so (`Connection: close`). Like Go's transport, a request without
+Accept-Encoding asks for gzip and gets it decompressed.
 """
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ import ssl
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import aiohttp
-from aiohttp.payload import AsyncIterablePayload
 from multidict import CIMultiDict
 
 from caddy_py.config.durations import duration_seconds as seconds
@@ -23,6 +26,7 @@ from .dialinfo import DialInfo
 from .errors import BodyTooLarge, classify
 from .response import UpstreamResponse
 from .upgrade import open_raw, roundtrip_raw
+from .upstream_io import ContinueResponse, RequestBody, continue_request_class, idle_limited, once
 
 if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.http.request import Request
@@ -62,6 +66,8 @@ class HTTPTransport:
         self.keepalive = ka.get("enabled", True) is not False
         self.idle_timeout = seconds(ka.get("idle_timeout"), 120.0)
         self.max_idle_per_host = int(ka.get("max_idle_conns_per_host") or 32)
+        self.max_idle = int(ka.get("max_idle_conns") or 0)
+        self.expect_continue_timeout = seconds(cfg.get("expect_continue_timeout"))
         self.max_conns_per_host = int(cfg.get("max_conns_per_host") or 0)
         self.compression = cfg.get("compression", True) is not False
         self.tls_cfg: dict[str, Any] | None = cfg.get("tls")
@@ -87,12 +93,15 @@ class HTTPTransport:
             if self.keepalive:
                 common["keepalive_timeout"] = self.idle_timeout
             if unix_path:
-                conn: aiohttp.BaseConnector = aiohttp.UnixConnector(path=unix_path, **common)
+                ucls = idle_limited(aiohttp.UnixConnector, self.max_idle_per_host, self.max_idle)
+                conn: aiohttp.BaseConnector = ucls(path=unix_path, **common)
             else:
-                conn = aiohttp.TCPConnector(ssl=self.ssl if self.ssl is not None else False,
-                                            use_dns_cache=False, **common)
+                tcls = idle_limited(aiohttp.TCPConnector, self.max_idle_per_host, self.max_idle)
+                conn = tcls(ssl=self.ssl if self.ssl is not None else False, use_dns_cache=False, **common)
             s = aiohttp.ClientSession(
                 connector=conn, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
+                request_class=continue_request_class(self.expect_continue_timeout),
+                response_class=ContinueResponse,
                 timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept",
                                                                    "Content-Type"),
             )
@@ -128,7 +137,14 @@ class HTTPTransport:
             hdrs["Accept-Encoding"] = "gzip"
             decompress = True
         _go_user_agent(hdrs)
-        data = HeadFirstBody(body()) if callable(body) else body
+        if callable(body):
+            data: Any = RequestBody(body(), t.write_timeout)
+        elif body is not None and t.write_timeout > 0:
+            data = RequestBody(once(body), t.write_timeout)
+        else:
+            data = body
+        if not t.keepalive:
+            hdrs["Connection"] = "close"  # Go's transport with keep-alives disabled says so
         kwargs: dict[str, Any] = {}
         if t.server_name:
             kwargs["server_hostname"] = t.server_name
@@ -177,17 +193,6 @@ class HTTPTransport:
         for s in self._sessions.values():
             await s.close()
         self._sessions.clear()
-
-
-class HeadFirstBody(AsyncIterablePayload):
-    """A streamed request body whose request head is sent before the first body read, as
-    Go's transport does: a client body that fails at once still leaves the head upstream."""
-
-    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
-        send = getattr(writer, "send_headers", None)
-        if send is not None:
-            send()
-        await super().write_with_length(writer, content_length)
 
 
 def _go_user_agent(hdrs: CIMultiDict[str]) -> None:
