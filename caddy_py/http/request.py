@@ -53,7 +53,7 @@ class Request:
     __slots__ = (
         "raw", "method", "path", "raw_query", "headers", "host", "scheme", "remote_addr",
         "vars", "_replacer", "on_prepare", "server", "body_limit", "state",
-        "error", "response", "start_time", "_dpath_src", "_dpath", "_providers",
+        "error", "response", "start_time", "_dpath_src", "_dpath", "_providers", "__weakref__",
     )
 
     def __init__(self, raw: "web.BaseRequest", replacer: "Replacer | None" = None, server: Any = None) -> None:
