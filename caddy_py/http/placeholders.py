@@ -10,7 +10,7 @@ import ipaddress
 import posixpath
 import time
 import uuid
-from functools import partial
+import weakref
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, unquote
@@ -65,9 +65,18 @@ def _orig(req: Any) -> tuple[str, str]:
 
 
 def request_replacer(req: Any) -> Replacer:
-    """A request's Replacer: its own values, then `{http.*}` computed lazily from `req`."""
+    """A request's Replacer: its own values, then `{http.*}` computed lazily from `req`.
+
+    The provider holds the request weakly: the request holds its Replacer, and a cycle would
+    leave every request that read a placeholder to the cyclic collector."""
     repl = Replacer()
-    repl.providers.append(partial(http_value, req))
+    ref = weakref.ref(req)
+
+    def provider(key: str) -> tuple[Any, bool]:
+        r = ref()
+        return (None, False) if r is None else http_value(r, key)
+
+    repl.providers.append(provider)
     return repl
 
 

@@ -184,13 +184,20 @@ class HTTPServer:
             resp = await self.handle_error(req, HandlerError(500, str(e), cause=e))
         if self.shutting_down:
             resp.force_close()  # this connection ends with this response
-        if self.log_access is not None or self.observers:
-            # send it now (aiohttp's own prepare/write_eof become no-ops) to log the outcome
-            try:
-                await resp.prepare(raw)
-                await resp.write_eof()
-            finally:
+        # sent here (aiohttp's own prepare/write_eof become no-ops): the access log sees the
+        # outcome, and the links that make reference cycles (aiohttp's request and ours point
+        # at each other; prepare callbacks close over the request) are cut once the answer is
+        # out, so a request is freed by reference counting, not by the cyclic collector
+        try:
+            await resp.prepare(raw)
+            await resp.write_eof()
+        except ConnectionError:
+            pass  # the client is gone: aiohttp's own write_eof fails again and drops the connection
+        finally:
+            raw.caddy = None
+            if self.log_access is not None or self.observers:
                 self._after(req, resp)
+            req.on_prepare.clear()
         return resp
 
     async def handle_error(self, req: Request, err: HandlerError) -> web.StreamResponse:
