@@ -65,7 +65,54 @@ Footnote[^1] and another[^n].
 ### Ünïcode & stuff_here `x`
 """
 
+EDGE = """Setext
+======
+
+~single~ and ~~double~~ and foo@bar.com and <https://auto.link> and http://x.y/a_(b).
+
+* a
+  * nested
+* b
+
+  loose
+
+- [ ] task in **bold**
+- [X] upper
+
+Heading with [link](/x) and `code`
+----------------------------------
+
+# Emoji :smile: &amp; &copy; &#35;
+
+![alt *text*](/img.png "title")
+
+Line with trailing spaces  
+next.
+
+<details>
+<summary>s</summary>
+
+inner *md*
+
+</details>
+
+| no | align |
+|----|-------|
+| `a|b` | \\| |
+
+Term[^note] twice[^note].
+
+[^note]: Multi
+    paragraph.
+
+    Second para.
+
+www.commonmark.org/help, Visit www.example.com/a?b=c.
+"""
+
 PAGES = {
+    "edge.md": EDGE,
+    "edge.html": '{{markdown (include "edge.md")}}',
     "doc.md": DOC,
     "t.md": '+++\ntitle = "T"\nlist = [1, 2]\n[sub]\nk = "v"\n+++\nbody',
     "j.md": '{\n"title": "J", "x": [1, {"y": 2}]\n}\nbody',
@@ -108,7 +155,7 @@ async def test_template_functions_match_caddy(caddy_bin, caddy_env, tmp_path, si
     async with Pair(caddy_bin, tmp_path, caddy_env, lambda port: CADDYFILE.format(port=port, root=site)) as pair:
         await assert_same(pair, [
             Req("GET", "/fm.html"), Req("GET", "/md.html"), Req("GET", "/fm2.html"), Req("GET", "/inc.html"),
-            Req("GET", "/deep.html", headers={"Accept-Encoding": "gzip"}),
+            Req("GET", "/deep.html", headers={"Accept-Encoding": "gzip"}), Req("GET", "/edge.html"),
         ], ("Content-Type", "Content-Length"))
         async with aiohttp.ClientSession() as s:
             for path in ("/loop.html", "/missing.html", "/bad.html"):

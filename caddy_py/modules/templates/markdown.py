@@ -49,8 +49,8 @@ def _heading_ids(state: StateCore) -> None:
     tokens = state.tokens
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and i + 1 < len(tokens):
-            text = "".join(c.content for c in tokens[i + 1].children or [] if c.type in ("text", "code_inline"))
-            tok.attrSet("id", heading_id(text, seen))
+            # goldmark builds the ID from the heading's source text, markup and all
+            tok.attrSet("id", heading_id(tokens[i + 1].content, seen))
 
 
 def _task_items(state: StateCore) -> None:
@@ -149,7 +149,8 @@ _FIXED = {
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "linkify": True, "xhtmlOut": False})
+    md = MarkdownIt("commonmark", {"html": True, "linkify": True, "xhtmlOut": False,
+                                   "strikethrough_single_tilde": True})  # goldmark takes ~x~ too
     md.enable(["table", "strikethrough", "linkify"]).use(footnote_plugin)
     md.core.ruler.push("goldmark_heading_ids", _heading_ids)
     md.core.ruler.push("goldmark_task_items", _task_items)
