@@ -1,4 +1,5 @@
-"""Shorty codec cost: µs per deflate and per inflate of one JSON event, before and after.
+"""Shorty codec cost: µs per deflate and per inflate of one JSON event, before and after; and
+the server CPU per delivery of a shorty fan-out (fanout_cost.py).
 
 Each codec first sees WARMUP realistic messages (subscribe replies, verify, events on a few
 channels), as a long-lived subscriber connection would; then we time COUNT fresh events of
@@ -19,6 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import BENCH, ROOT, plot_bars, save  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fanout_cost  # noqa: E402
 
 BASELINE = os.environ.get("BENCH_SHORTY_BASELINE", "389141d")
 WARMUP = int(os.environ.get("BENCH_SHORTY_WARMUP", "300"))
@@ -92,6 +96,10 @@ def main() -> None:
             sys.stdout.write(f"{label:7} {name:6} deflate {d:8.2f} µs  inflate {i:8.2f} µs\n")
     results["byte_identical"] = all(wires["before", n] == wires["after", n] for n in SIZES)
     sys.stdout.write(f"byte-identical wire output: {results['byte_identical']}\n")
+    results["fanout"] = fanout_cost.measure()
+    for n, row in results["fanout"]["us_per_delivery"].items():
+        sys.stdout.write(f"fan-out to {n}: µs per delivery plain {row['plain']}, shorty shared "
+                         f"{row['shorty_shared']}, shorty private {row['shorty_private']}\n")
     save("shorty", results)
     u = results["us_per_message"]
     series = {f"{lbl} {op}": [u[lbl][n][op] for n in SIZES]
