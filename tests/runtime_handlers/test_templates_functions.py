@@ -111,6 +111,11 @@ www.commonmark.org/help, Visit www.example.com/a?b=c.
 """
 
 PAGES = {
+    'y2.md': '---\nempty:\nml: |\n  line1\n  line2\nq: "123"\nfl: 2.50\nbig: 12345678901234567890\nanchor: &a {x: 1}\nref: *a\nlist:\n  - a: 1\n  - b\nneg: -0.0\ninf: .inf\n---\nB',
+    't3.md': '+++\nd = 1979-05-27T07:32:00Z\nld = 1979-05-27\nldt = 1979-05-27T07:32:00.5\nlt = 07:32:00\noff = 1979-05-27T00:32:00-07:00\nf = 3.0\n[[arr]]\nn = 1\n[[arr]]\nn = 2\n+++\nT',
+    'crlf.md': '---\r\nk: v\r\n---\r\nbody',
+    'e.md': '---\n---\nempty',
+    'fm3.html': '{{range $f := list "y2.md" "t3.md" "crlf.md" "e.md"}}{{$d := splitFrontMatter (include $f)}}[{{$d.Meta}}|{{$d.Body}}]\n{{end}}',
     "edge.md": EDGE,
     "edge.html": '{{markdown (include "edge.md")}}',
     "doc.md": DOC,
@@ -147,7 +152,7 @@ def site(tmp_path: Path) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     for name, text in PAGES.items():
-        (root / name).write_text(text)
+        (root / name).write_text(text, newline="")  # crlf.md keeps its CRLFs
     return root
 
 
@@ -156,6 +161,7 @@ async def test_template_functions_match_caddy(caddy_bin, caddy_env, tmp_path, si
         await assert_same(pair, [
             Req("GET", "/fm.html"), Req("GET", "/md.html"), Req("GET", "/fm2.html"), Req("GET", "/inc.html"),
             Req("GET", "/deep.html", headers={"Accept-Encoding": "gzip"}), Req("GET", "/edge.html"),
+            Req("GET", "/fm3.html"),
         ], ("Content-Type", "Content-Length"))
         async with aiohttp.ClientSession() as s:
             for path in ("/loop.html", "/missing.html", "/bad.html"):

@@ -275,7 +275,7 @@ class TemplateContext:
 
     def _read_file(self, filename: str) -> str:
         try:
-            with open(self._path(filename), encoding="utf-8", errors="surrogateescape") as fh:
+            with open(self._path(filename), encoding="utf-8", errors="surrogateescape", newline="") as fh:
                 return fh.read()
         except OSError as e:
             raise TemplateError(f"open {filename}: {e.strerror}") from None

@@ -21,10 +21,12 @@ from caddy_py.modules.templates.gotemplate import TemplateError
 
 
 class GoTimeValue:
-    """A decoded timestamp, printed as Go prints a time.Time (`2024-01-02 00:00:00 +0000 UTC`)."""
+    """A decoded timestamp, printed as Go prints a time.Time (`2024-01-02 00:00:00 +0000 UTC`).
+    `zone` names the location of TOML's local dates and times, as BurntSushi/toml does."""
 
-    def __init__(self, when: dt.datetime) -> None:
+    def __init__(self, when: dt.datetime, zone: str = "") -> None:
         self.when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+        self.zone = zone
 
     def go_string(self) -> str:
         w = self.when
@@ -32,9 +34,10 @@ class GoTimeValue:
         off = w.utcoffset() or dt.timedelta(0)
         mins = int(off.total_seconds()) // 60
         sign = "+" if mins >= 0 else "-"
-        zone = "UTC" if mins == 0 else ""
-        text = w.strftime("%Y-%m-%d %H:%M:%S") + frac + f" {sign}{abs(mins) // 60:02d}{abs(mins) % 60:02d}"
-        return text + (f" {zone}" if zone else "")
+        offset = f"{sign}{abs(mins) // 60:02d}{abs(mins) % 60:02d}"
+        zone = self.zone or ("UTC" if mins == 0 else offset)  # an unnamed fixed zone prints its offset
+        day = "0000-01-01" if self.zone == "time-local" else w.strftime("%Y-%m-%d")  # Go's zero date
+        return f"{day}{w.strftime(' %H:%M:%S')}{frac} {offset} {zone}"
 
     def Unix(self) -> int:  # noqa: N802 - Go's method name
         return int(self.when.timestamp())
@@ -57,15 +60,20 @@ _YAMLv3Loader.add_constructor(
     else yaml.SafeLoader.construct_yaml_int(loader, node))
 
 
-def _go_values(v: Any) -> Any:
+def _go_values(v: Any, local_zones: bool = False) -> Any:
+    """Decoded values as Go's decoders hand them over: timestamps as time values (TOML's local
+    ones in BurntSushi/toml's named locations, YAML's in UTC)."""
     if isinstance(v, dict):
-        return {str(k) if not isinstance(k, (str, int, float, bool)) else k: _go_values(x) for k, x in v.items()}
+        return {k if isinstance(k, (str, int, float, bool)) else str(k): _go_values(x, local_zones)
+                for k, x in v.items()}
     if isinstance(v, list):
-        return [_go_values(x) for x in v]
+        return [_go_values(x, local_zones) for x in v]
     if isinstance(v, dt.datetime):
-        return GoTimeValue(v)
+        return GoTimeValue(v, "datetime-local" if local_zones and v.tzinfo is None else "")
     if isinstance(v, dt.date):
-        return GoTimeValue(dt.datetime(v.year, v.month, v.day))
+        return GoTimeValue(dt.datetime(v.year, v.month, v.day), "date-local" if local_zones else "")
+    if isinstance(v, dt.time) and local_zones:
+        return GoTimeValue(dt.datetime(1, 1, 1, v.hour, v.minute, v.second, v.microsecond), "time-local")
     return v
 
 
@@ -83,7 +91,7 @@ def _yaml(text: str) -> dict[str, Any]:
 
 def _toml(text: str) -> dict[str, Any]:
     try:
-        return _go_values(tomllib.loads(text))
+        return _go_values(tomllib.loads(text), local_zones=True)
     except tomllib.TOMLDecodeError as e:
         raise TemplateError(f"toml: {e}") from None
 

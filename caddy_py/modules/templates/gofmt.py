@@ -37,7 +37,7 @@ def _go_float(f: float) -> str:
     if math.isinf(f):
         return "+Inf" if f > 0 else "-Inf"
     if f == 0:
-        return "0"
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
     exp = math.floor(math.log10(abs(f)))
     if -4 <= exp < 21:
         text = repr(f)
