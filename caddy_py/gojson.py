@@ -220,13 +220,13 @@ def sorted_deep(obj: Any) -> Any:
     if not isinstance(obj, (dict, list, tuple)):
         return _sorted_deep(obj)
     try:
-        text = _C_SORTED(obj)
+        text = "".join(_C_SORTED_ENCODE(obj, 0))
     except (TypeError, ValueError, RecursionError):
         return _sorted_deep(obj)
     return (_C_SCAN_BIG_INTS if _LONG_INT.search(text) else _C_SCAN)(text, 0)[0]
 
 
-_C_SORTED = _c_encoder(True, True)
+_C_SORTED_ENCODE = c_make_encoder(None, _to_json, c_encode_basestring, None, ":", ",", True, False, True)
 _C_PLAIN = _c_encoder(False, True)
 # the C scanner json.loads ends in, called directly: its text comes from the encoders above
 _C_SCAN = json.JSONDecoder().scan_once

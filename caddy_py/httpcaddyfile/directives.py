@@ -10,6 +10,7 @@ from caddy_py.caddyfile.dispenser import Dispenser
 from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.caddyfile.token import Token
 from caddy_py.httpcaddyfile.gosort import slice_stable
+from caddy_py.httpcaddyfile.matchers import matcher_set_from_matcher_token, parse_matcher_definitions
 from caddy_py.httpcaddyfile.registry import DIRECTIVE_ORDER_EXTRA, DIRECTIVES, ConfigValue
 from caddy_py.httpcaddyfile.routes import MatcherSet, Route, Subroute, consolidate_routes, json_module_object
 
@@ -141,8 +142,6 @@ class Helper(Dispenser):
         """If the next argument is a matcher token: (its matcher set, True); `*` gives (None, True)."""
         if not self.next_arg():
             return None, False
-        from caddy_py.httpcaddyfile.matchers import matcher_set_from_matcher_token
-
         return matcher_set_from_matcher_token(self.token(), self.matcher_defs)
 
     def extract_matcher_set(self) -> MatcherSet | None:
@@ -160,8 +159,8 @@ class Helper(Dispenser):
         if isinstance(handler, Subroute):
             obj = handler.as_handler()
         else:
-            obj = dict(handler.to_json() if hasattr(handler, "to_json") else handler)
-            name = obj.get("handler")
+            obj = handler.to_json() if hasattr(handler, "to_json") else handler
+            name = obj.get("handler")  # json_module_object copies obj
             if not name:
                 raise CaddyfileError("handler object without a 'handler' name")
             obj = json_module_object(obj, "handler", name)
@@ -212,8 +211,6 @@ def parse_segment_as_subroute(h: Helper) -> Subroute:
 
 def parse_segment_as_config(h: Helper) -> list[ConfigValue]:
     """Parse the block after the current directive as directives (named matchers included)."""
-    from caddy_py.httpcaddyfile.matchers import parse_matcher_definitions
-
     all_results: list[ConfigValue] = []
     while h.next():
         if h.next_arg():

@@ -470,6 +470,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
 
         routes: list[Route] = []
         error_routes: list[Route] | None = None
+        other_port_listener = listeners_use_any_port_other_than(srv.get("listen", []), http_port)
         for sb in p.server_blocks:
             matcher_sets = compile_encoded_matcher_sets(sb)
             hosts = sb.hosts_from_keys(False)
@@ -492,7 +493,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
                     empty_policies.append({"match": {"sni": specific}})
 
             for addr in sb.parsed_keys:
-                if listeners_use_any_port_other_than(srv.get("listen", []), http_port):
+                if other_port_listener:
                     if addr.scheme == "http" and addr.host:
                         ah = ah if ah is not None else {}
                         skip = ah.setdefault("skip", [])
@@ -561,6 +562,7 @@ def servers_from_pairings(pairings: list[SbAddrAssociation], options: dict[str, 
 
 def append_subroute_to_route_list(route_list: list[Route], sub: Subroute, matcher_sets: list[dict],
                                   p: SbAddrAssociation) -> list[Route]:
+    """route_list (extended in place: a copy per site made this quadratic) with the site's routes."""
     if not matcher_sets and not sub.routes and sub.errors is None:
         return route_list
     wrap = True
@@ -573,9 +575,9 @@ def append_subroute_to_route_list(route_list: list[Route], sub: Subroute, matche
         if sub.routes or sub.errors is not None:
             route.handlers = [json_module_object(sub, "handler", "subroute")]
         if route.matcher_sets or route.handlers:
-            route_list = route_list + [route]
+            route_list.append(route)
     else:
-        route_list = route_list + list(sub.routes)
+        route_list.extend(sub.routes)
     return route_list
 
 

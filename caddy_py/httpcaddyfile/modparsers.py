@@ -24,9 +24,17 @@ def module_parser(module_id: str) -> Callable[[ModuleParser], ModuleParser]:
     return deco
 
 
+_loaded = False
+
+
 def _load() -> None:
-    # the built-in guest modules register themselves when imported
-    from caddy_py.httpcaddyfile import clientauth, logmodules, serveroptions, tlsmodules  # noqa: F401
+    # the built-in guest modules register themselves when imported (once: a package's
+    # from-import runs importlib's Python code at every call, and this is asked per module use)
+    global _loaded
+    if not _loaded:
+        from caddy_py.httpcaddyfile import clientauth, logmodules, serveroptions, tlsmodules  # noqa: F401
+
+        _loaded = True
 
 
 def unmarshal_module(d: Dispenser, module_id: str) -> Any:

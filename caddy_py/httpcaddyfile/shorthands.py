@@ -44,8 +44,8 @@ PLACEHOLDER_SHORTHANDS: tuple[tuple[str, str], ...] = (
     ("{client_ip}", "{http.vars.client_ip}"),
 )
 
-_COMPLEX: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.ASCII), r)
+_COMPLEX: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (p[:p.index("\\")], re.compile(p, re.ASCII), r)  # the literal start, e.g. "{header"
     for p, r in (
         (r"{header\.([\w-]*)}", r"{http.request.header.\1}"),
         (r"{cookie\.([\w-]*)}", r"{http.request.cookie.\1}"),
@@ -81,8 +81,9 @@ class ShorthandReplacer:
         if "{" not in text:
             return text
         text = _SIMPLE.sub(lambda m: _SIMPLE_MAP[m.group(0)], text)
-        for pattern, repl in _COMPLEX:
-            text = pattern.sub(repl, text)
+        for start, pattern, repl in _COMPLEX:
+            if start in text:
+                text = pattern.sub(repl, text)
         return text
 
     def apply_to_segment(self, segment: list[Token]) -> None:
