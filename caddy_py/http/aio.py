@@ -146,7 +146,7 @@ _GO_VERSION = re.compile(r"HTTP/\d\.\d'")
 
 
 def valid_host_header(host: str) -> bool:
-    return all(c in _HOST_BYTES for c in host)
+    return _HOST_BYTES.issuperset(host)  # one C-level pass (a generator costs 3x per request)
 
 
 def header_block_size(raw: web.BaseRequest) -> int:
