@@ -23,7 +23,7 @@ from caddy_py.http.request import Request
 from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
 from . import fastcgi as _fastcgi  # noqa: F401  (registers the fastcgi transport)
 from . import metrics as upstream_metrics
-from .bodies import buffer_body, sniff_type
+from .bodies import buffer_body, copy_body, flush_interval, sniff_type
 from .dialinfo import DialInfo, parse_dial
 from .errors import BodyTooLarge, ProxyError
 from .forwarded import HOP_HEADERS, parse_trusted, prepare_headers, remove_hop_headers, upgrade_type
@@ -412,7 +412,8 @@ class ReverseProxy:
             body, complete, size = await buffer_body(body, self.response_buffers)
             if complete:
                 hdrs["Content-Length"] = str(size)
-        if self.flush_interval == 0 and "Content-Length" in hdrs and not _event_stream(hdrs):
+        interval = flush_interval(self.flush_interval, hdrs)
+        if interval >= 0:  # buffered (or flushed now and then): the head waits for the body
             resp: web.StreamResponse = HeadWithBody(status=status or res.status)
         else:  # streamed: the client gets the head at once
             resp = web.StreamResponse(status=status or res.status)
@@ -424,8 +425,7 @@ class ReverseProxy:
         try:
             await resp.prepare(req.raw)
             if req.method != "HEAD":
-                async for chunk in body:
-                    await resp.write(chunk)
+                await copy_body(resp, body, interval)
             await resp.write_eof()
         except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError,
                 asyncio.IncompleteReadError) as e:
@@ -472,10 +472,6 @@ class HeadWithBody(web.StreamResponse):
     flush (Caddy's flush interval is 0 then). aiohttp's StreamResponse sends the head alone."""
 
     _send_headers_immediately = False
-
-
-def _event_stream(hdrs: CIMultiDict[str]) -> bool:
-    return hdrs.get("Content-Type", "").split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
 def _drop_server_header(resp: web.StreamResponse) -> None:
