@@ -55,6 +55,9 @@ def parse(filename: str, data: bytes | str, warnings: list[ParseWarning] | None 
         parser.files = None  # parser and importer point at each other: let refcounting free them
 
 
+_STRUCTURAL = frozenset(("{", "{}", "}", "import"))  # token texts _directive must look at closely
+
+
 def _starts_line(prev: Token, tok: Token) -> bool:
     """is_next_on_new_line(prev, tok), answered without the call for two tokens of one line."""
     if tok.line == prev.line and tok.file == prev.file and tok.imports == prev.imports:
@@ -180,11 +183,20 @@ class _Parser(Dispenser):
 
     def _directive(self) -> None:
         tokens = self.tokens
-        segment = Segment([tokens[self.cursor]])
+        cursor = self.cursor
+        segment = Segment([tokens[cursor]])
+        append = segment.append
         last = len(tokens) - 1
-        while self.cursor < last:  # self.next(), self.token() and is_new_line, inlined: per token
-            self.cursor += 1
-            tok = tokens[self.cursor]
+        while cursor < last:  # next(), token() and is_new_line(), inlined: this runs per token
+            cursor += 1
+            tok = tokens[cursor]
+            if tok.text not in _STRUCTURAL:  # a plain token: the only question is its line
+                if self.block_nesting == 0 and _starts_line(tokens[cursor - 1], tok):
+                    cursor -= 1
+                    break
+                append(tok)
+                continue
+            self.cursor = cursor
             text = tok.text
             if text == "{" and not tok.quote:
                 self.block_nesting += 1
@@ -195,8 +207,8 @@ class _Parser(Dispenser):
             elif text == "{}" and not tok.quote:
                 if self.is_next_on_new_line():
                     raise self.err("Unexpected '{}' at end of line")
-            elif self.block_nesting == 0 and _starts_line(tokens[self.cursor - 1], tok):
-                self.cursor -= 1
+            elif self.block_nesting == 0 and _starts_line(tokens[cursor - 1], tok):
+                cursor -= 1
                 break
             elif text == "}" and not tok.quote:
                 if self.block_nesting == 0:
@@ -204,10 +216,11 @@ class _Parser(Dispenser):
                 self.block_nesting -= 1
             elif text == "import" and self.is_new_line():
                 self._do_import(1)
-                self.cursor -= 1
+                cursor = self.cursor - 1
                 last = len(tokens) - 1
                 continue
-            segment.append(tok)
+            append(tok)
+        self.cursor = cursor
         self.block.segments.append(segment)
         if self.block_nesting > 0:
             raise self.eof_err()
