@@ -107,6 +107,9 @@ async def test_shorty_subscribers_read_what_plain_twins_read(serve, backend, con
                                                              reset_count) -> None:
     # budget 1: one deflate per loop turn, every other document waits its turn, in order
     monkeypatch.setattr(shorty_shared, "BUDGET", budget)
+    refused: list[int] = []  # deflates put off to a later loop turn
+    spend = shorty_shared._spend
+    monkeypatch.setattr(shorty_shared, "_spend", lambda n: spend(n) or refused.append(n) or False)
     backend.auto_verify = True
     srv = await serve(shorty_reset_count=reset_count)
     sets = {"s1": ["a"], "s2": ["a"], "s3": ["a", "b"], "s4": ["b", "c"], "s5": ["a", "b", "c"]}
@@ -139,6 +142,7 @@ async def test_shorty_subscribers_read_what_plain_twins_read(serve, backend, con
         assert sh.events() == plain.events(), name
         assert sh.replies() == plain.replies(), name
         assert len(sh.events()) > 4
+    assert bool(refused) == (budget == 1)
     # s1 and s2 had the same events since their first one: one shared state, and no reset beyond
     # the first frame and the one that took them off their private (verify) trees
     s1, s2 = (server_session(srv, pairs[n][0].client) for n in ("s1", "s2"))

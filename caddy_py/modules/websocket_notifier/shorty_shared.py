@@ -20,7 +20,9 @@ they share one deflate (and one state from then on). So an event is deflated at 
 2 × MAX_STATES_PER_EVENT + 1 times, however many subscribers get it.
 
 Deflating is the only costly step left, so it has a budget per event-loop turn (`BUDGET` bytes
-of input): past it, a session's documents wait, in order, for the next turns.
+of input): past it, a session's documents wait, in order, for the next turns. Deflates that
+serve many sessions at once (the fresh tree's, or a state of `CROWD` or more) are always done:
+there are at most 2 × MAX_STATES_PER_EVENT + 1 of them per event.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SHORTY_FRAME = f.build(f.OP_TEXT, b"shorty")
 BUDGET = 64 * 1024  # bytes deflated per loop turn (~15 ms of CPU) before documents wait a turn
+CROWD = 16  # deflates for a state of at least this many sessions do not count against BUDGET
 # an event is deflated for at most this many distinct tree states (subscribers that joined at
 # different times sit in different states); its other recipients are reset onto the fresh tree
 MAX_STATES_PER_EVENT = 8
@@ -320,7 +323,10 @@ def _deliver(s: "Session", data: bytes, control: bool, force: bool, conns: list 
             merge = True
             start = ROOT
             deflates = not cached(ROOT, data)
-    if deflates and not force and not _spend(len(data)):
+    # a deflate for a crowd (the fresh tree, or a state many sessions share) is never put off:
+    # it costs each of them little, while waiting would cost each a slow path
+    if deflates and not force and (control or (start is not ROOT and start.refs < CROWD)) \
+            and not _spend(len(data)):
         return False
     if deflates and not control and t.event is data:
         t.misses += 1
