@@ -134,13 +134,13 @@ class Notifier:
                 out.append(frame)
                 c.has_event = True  # type: ignore[attr-defined]
                 plain += 1
-            elif c.shorty_out is None:  # permessage-deflate only: same bytes for everyone
+            elif (node := c.shorty_out) is None:  # type: ignore[attr-defined]
+                # permessage-deflate only: same bytes for everyone
                 if zframe is None:
                     zframe = f.build(f.OP_TEXT, f.deflate_message(data), rsv1=True)
                 c.queue_shared(zframe)  # type: ignore[attr-defined]
                 plain += 1
             else:  # shorty: take the frame the session's tree state already made for this event
-                node = c.shorty_out  # type: ignore[attr-defined]
                 if node is not last:
                     if moved:
                         zbytes += shorty_shared.settle(last, hit, moved)  # type: ignore[arg-type]
