@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import ssl
+from functools import partial
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import aiohttp
@@ -24,9 +25,10 @@ from caddy_py.config.registry import register
 
 from .dialinfo import DialInfo
 from .errors import BodyTooLarge, classify
-from .response import UpstreamResponse
+from .response import UpstreamResponse, write_informational
 from .upgrade import open_raw, roundtrip_raw
-from .upstream_io import ContinueResponse, RequestBody, continue_request_class, idle_limited, once
+from .upstream_io import (INFORMATIONAL, ContinueResponse, RequestBody, continue_request_class, idle_limited,
+                          once)
 
 if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.http.request import Request
@@ -118,7 +120,12 @@ class HTTPTransport:
         after a 101), everything else through the pooled aiohttp session."""
         if upgrade:
             return await self._send_upgrade(di, method, target, hdrs)
-        return await self._send_http(di, method, target, hdrs, body)
+        # 1xx answers (103 Early Hints) go on to the client as they come, as in Caddy
+        hints = INFORMATIONAL.set(partial(write_informational, req.raw) if req is not None else None)
+        try:
+            return await self._send_http(di, method, target, hdrs, body)
+        finally:
+            INFORMATIONAL.reset(hints)
 
     def url(self, di: DialInfo, target: str) -> str:
         scheme = self.scheme

@@ -1,11 +1,13 @@
 """The parts of Go's http.Transport that aiohttp's client lacks, as small aiohttp extensions:
 an idle-connection cap (MaxIdleConnsPerHost / MaxIdleConns), Expect: 100-continue with a
-bounded wait (ExpectContinueTimeout), per-write deadlines (Caddy's write_timeout) and a
-request head that leaves before the body is read."""
+bounded wait (ExpectContinueTimeout), informational (1xx) responses handed to the proxy,
+per-write deadlines (Caddy's write_timeout) and a request head that leaves before the body
+is read."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Callable
 
 import aiohttp
 from aiohttp.payload import AsyncIterablePayload
@@ -48,15 +50,52 @@ def continue_request_class(wait: float) -> type[aiohttp.ClientRequest]:
     return ContinueRequest
 
 
+# Where the round trip running in this task hands informational responses (102-199 but 101):
+# a callable taking (status, reason, headers); unset, they are dropped as aiohttp does.
+INFORMATIONAL: ContextVar[Callable[[int, str, Any], None] | None] = ContextVar(
+    "caddy_proxy_informational", default=None)
+
+
+class _InformationalTap:
+    """The connection's protocol as the response reads it, passing 1xx heads to `sink`."""
+
+    def __init__(self, protocol: Any, sink: Callable[[int, str, Any], None]) -> None:
+        self._protocol, self._sink = protocol, sink
+
+    async def read(self) -> Any:
+        while True:
+            message, payload = await self._protocol.read()
+            code = message.code
+            if code < 102 or code > 199:  # 100 Continue is aiohttp's (and Go's transport's) own
+                return message, payload
+            self._sink(code, message.reason, message.headers)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._protocol, name)
+
+
 class ContinueResponse(aiohttp.ClientResponse):
     """A final response to an `Expect: 100-continue` request that arrives while the body is
     held back: Go then sends the body anyway when the connection stays open (so it can be
     reused), and drops it (closing the connection) when the upstream says `Connection: close`
-    (both checked against caddy 2.11.7)."""
+    (both checked against caddy 2.11.7). Informational responses go to INFORMATIONAL."""
 
     _starting = False
     _cleanup_deferred = False
     _sending_held_body = False
+    _upstream_protocol: Any = None
+
+    @property  # type: ignore[override]
+    def _protocol(self) -> Any:
+        protocol = self._upstream_protocol
+        sink = INFORMATIONAL.get()
+        if sink is None or protocol is None:
+            return protocol
+        return _InformationalTap(protocol, sink)
+
+    @_protocol.setter
+    def _protocol(self, protocol: Any) -> None:
+        self._upstream_protocol = protocol
 
     async def start(self, connection: Any) -> "ContinueResponse":
         self._starting = True
