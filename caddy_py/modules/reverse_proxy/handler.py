@@ -30,7 +30,7 @@ from .forwarded import HOP_HEADERS, parse_trusted, prepare_headers, remove_hop_h
 from .header_ops import HeaderOps, ResponseMatcher, RespHeaderOps, status_matches
 from .health import ActiveHealthChecker, PassivePolicy
 from .hosts import Upstream, acquire_host, dynamic_host, forget_failure_later, release_host
-from .placeholders import proxy_vars
+from .placeholders import ProxyVars, proxy_vars
 from .rewrite import UpstreamRewrite
 from .response import UpstreamResponse
 from .selection import load_policy
@@ -157,14 +157,13 @@ class ReverseProxy:
     async def serve(self, req: Request, next: Next) -> web.StreamResponse:
         self._inflight += 1
         try:
-            return await self._serve(req, next)
+            return await self._serve(req, next, proxy_vars(req))
         finally:
             self._inflight -= 1
             if self._closing and self._inflight == 0:
                 await self.transport.cleanup()
 
-    async def _serve(self, req: Request, next: Next) -> web.StreamResponse:
-        pv = proxy_vars(req)
+    async def _serve(self, req: Request, next: Next, pv: ProxyVars) -> web.StreamResponse:
         method, target = self.rewrite.apply(req) if self.rewrite else (req.method, _target(req))
         headers: CIMultiDict[str] = CIMultiDict(req.headers)
         headers["Host"] = req.host
@@ -173,13 +172,16 @@ class ReverseProxy:
                                   trusted=bool(req.vars.get("trusted_proxy")),
                                   proto=f"{req.raw.version.major}.{req.raw.version.minor}")
         drop_body = self.rewrite is not None and self.rewrite.method in ("GET", "HEAD")
-        body = await self._body(req, headers, drop_body)
+        if drop_body or self.request_buffers != 0 or req.raw.body_exists:
+            body = await self._body(req, headers, drop_body)
+        else:  # no body to send (most GETs)
+            body = None
         start = time.monotonic()
         err: ProxyError | None = None
         retries = 0
         try:
             while True:
-                done, result = await self._attempt(req, next, method, target, headers, body,
+                done, result = await self._attempt(req, next, pv, method, target, headers, body,
                                                    up_type, start, retries, err)
                 if done:
                     if isinstance(result, web.StreamResponse):
@@ -249,10 +251,11 @@ class ReverseProxy:
             self._bind(up, dynamic=True)
         return ups
 
-    async def _attempt(self, req: Request, next: Next, method: str, target: str,
+    async def _attempt(self, req: Request, next: Next, pv: ProxyVars, method: str, target: str,
                        headers: CIMultiDict[str], body: Any, up_type: str, start: float,
                        retries: int, prev: ProxyError | None) -> tuple[bool, Any]:
-        upstream = self.policy.select(await self._pool(req), req)
+        pool = self.upstreams if self.dynamic is None else await self._pool(req)
+        upstream = self.policy.select(pool, req)
         if upstream is None:
             err = prev or ProxyError("no upstreams available", status=503, no_upstream=True)
             return (not await self._try_again(req, start, retries, err)), err
@@ -261,7 +264,6 @@ class ReverseProxy:
         except ValueError as e:
             return True, ProxyError(f"making dial info: upstream {upstream.dial}: invalid dial address: {e}",
                                     status=500)
-        pv = proxy_vars(req)
         pv.dial = di
         pv.requests = upstream.host.num_requests
         pv.max_requests = upstream.max_requests
@@ -269,9 +271,17 @@ class ReverseProxy:
         hdrs = CIMultiDict(headers)
         if self.req_ops is not None:
             self.req_ops.apply(hdrs, req.replacer)
+        host = upstream.host
         try:
-            resp = await self._round_trip(req, next, upstream, di, method, target, hdrs, body,
-                                          up_type, start)
+            host.num_requests += 1  # in flight while the response is copied too
+            try:
+                t0 = time.monotonic()
+                res = await self.transport.round_trip(req, di, method, target, hdrs, body, up_type)
+                latency = time.monotonic() - t0
+                resp = await self._handle_upstream_response(req, next, pv, upstream, res,
+                                                            latency, start, up_type)
+            finally:
+                host.num_requests -= 1
             return True, resp
         except asyncio.CancelledError:
             raise
@@ -333,24 +343,10 @@ class ReverseProxy:
         forget_failure_later(upstream.host, self.passive.fail_duration, self._tasks)
 
     # -- one round trip ----------------------------------------------------------------------
-    async def _round_trip(self, req: Request, next: Next, upstream: Upstream, di: DialInfo,
-                          method: str, target: str, hdrs: CIMultiDict[str], body: Any,
-                          up_type: str, start: float) -> web.StreamResponse:
-        upstream.host.num_requests += 1
-        t0 = time.monotonic()
-        try:
-            res = await self.transport.round_trip(req, di, method, target, hdrs, body, up_type)
-            latency = time.monotonic() - t0
-            return await self._handle_upstream_response(req, next, upstream, res, latency, start,
-                                                        up_type)
-        finally:
-            upstream.host.num_requests -= 1
-
-    async def _handle_upstream_response(self, req: Request, next: Next, upstream: Upstream,
-                                        res: UpstreamResponse, latency: float, start: float,
-                                        up_type: str) -> web.StreamResponse:
+    async def _handle_upstream_response(self, req: Request, next: Next, pv: ProxyVars,
+                                        upstream: Upstream, res: UpstreamResponse, latency: float,
+                                        start: float, up_type: str) -> web.StreamResponse:
         res.start = start
-        pv = proxy_vars(req)
         pv.latency = latency
         pv.headers = CIMultiDict(res.headers)  # as received (finalize edits res.headers)
         pv.status = res.status

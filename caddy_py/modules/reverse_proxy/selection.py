@@ -53,6 +53,8 @@ def host_by_hashing(pool: Pool, key: str) -> Upstream | None:
 
 
 def random_available(pool: Pool) -> Upstream | None:
+    if len(pool) == 1:  # the usual single upstream: nothing to draw
+        return pool[0] if pool[0].available() else None
     choices = [u for u in pool if u.available()]
     return random.choice(choices) if choices else None
 
