@@ -223,20 +223,21 @@ def sorted_deep(obj: Any) -> Any:
         text = "".join(_C_SORTED_ENCODE(obj, 0))
     except (TypeError, ValueError, RecursionError):
         return _sorted_deep(obj)
-    return (_C_SCAN_BIG_INTS if _LONG_INT.search(text) else _C_SCAN)(text, 0)[0]
+    return _C_SCAN_GO_NUMBERS(text, 0)[0]
 
 
 _C_SORTED_ENCODE = c_make_encoder(None, _to_json, c_encode_basestring, None, ":", ",", True, False, True)
 _C_PLAIN = _c_encoder(False, True)
 # the C scanner json.loads ends in, called directly: its text comes from the encoders above
 _C_SCAN = json.JSONDecoder().scan_once
-_C_SCAN_BIG_INTS = json.JSONDecoder(parse_int=lambda s: _map_int(s)).scan_once
-_LONG_INT = re.compile(r"[0-9]{16}")
-
-
+# integers go through _map_int (a call per integer, few in config objects: cheaper than
+# searching every text for a long run of digits first)
 def _map_int(s: str) -> int | float:
     i = int(s)
-    return float(i) if abs(i) > 1 << 53 else i
+    return float(i) if len(s) > 15 and abs(i) > 1 << 53 else i
+
+
+_C_SCAN_GO_NUMBERS = json.JSONDecoder(parse_int=_map_int).scan_once
 
 
 def _sorted_deep(obj: Any) -> Any:

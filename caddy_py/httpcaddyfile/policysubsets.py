@@ -50,6 +50,10 @@ class SubsetIndex:
             self._lowered[id(ap)] = hit
         return hit[1], hit[2]
 
+    def forget(self, ap: _Policy) -> None:
+        """ap's subjects list changed in place: read it again when next asked."""
+        self._lowered.pop(id(ap), None)
+
     def _covering(self, subject: str) -> tuple[str, ...]:
         out = self._covers.get(subject)
         if out is None:

@@ -297,8 +297,11 @@ class _SubjectFacts:
     """Per-policy facts about its subjects (public/internal names, the set of them), kept up to
     date across merges: the duplicate pass asks for them on every pair of policies."""
 
-    def __init__(self) -> None:
+    def __init__(self, subsets: SubsetIndex) -> None:
         self._facts: dict[int, tuple[list[str], bool, bool, set[str]]] = {}
+        self._subsets = subsets
+        # subjects lists this object made in a merge, by policy: only those grow in place
+        self._owned: dict[int, list[str]] = {}
 
     def _get(self, ap: AutomationPolicy) -> tuple[list[str], bool, bool, set[str]]:
         hit = self._facts.get(id(ap))
@@ -332,7 +335,9 @@ class _SubjectFacts:
         return self.uses_default_internal(a) and self.uses_default_internal(b)
 
     def merge_subjects(self, a: AutomationPolicy, b: AutomationPolicy) -> None:
-        """a gets b's subjects it lacks, in order (a new list: a's old one may be shared)."""
+        """a gets b's subjects it lacks, in order. The first merge gives a a new list (its old
+        one may be shared); later merges extend that list in place (a copy per merge was
+        quadratic when one policy absorbs thousands) and drop the subset index's stale entry."""
         subjects, pub, internal, have = self._get(a)
         _, b_pub, b_internal, _ = self._get(b)
         extra = []
@@ -340,7 +345,12 @@ class _SubjectFacts:
             if subj not in have:
                 have.add(subj)
                 extra.append(subj)
-        a.subjects = subjects + extra
+        if self._owned.get(id(a)) is subjects:
+            subjects.extend(extra)
+            self._subsets.forget(a)
+        else:
+            a.subjects = subjects + extra
+            self._owned[id(a)] = a.subjects
         self._facts[id(a)] = (a.subjects, pub or b_pub, internal or b_internal, have)
 
 
@@ -364,7 +374,7 @@ def consolidate_automation_policies(aps: list[AutomationPolicy]) -> list[Automat
 
     aps = list(aps)
     slice_stable(aps, less)
-    facts = _SubjectFacts()
+    facts = _SubjectFacts(subsets)
     # the first pass only removes the policy it stands on, so the sorted order indexes it
     subsets.index(aps)
     alive = {id(ap) for ap in aps}

@@ -20,18 +20,32 @@ policy = st.builds(AutomationPolicy, subjects=st.lists(names, max_size=3, unique
                    renewal_window_ratio=st.sampled_from([0.0, 0.5, 0.5000]))
 
 
+class _NeverOwned(dict):
+    """Makes every merge copy the subjects list, as Go's append to a fresh slice would."""
+
+    def get(self, *args: object) -> None:
+        return None
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(policy, max_size=14))
 def test_same_as_pairwise(aps: list[AutomationPolicy]) -> None:
+    """The bucketed pass, growing merged subject lists in place, against Go's pairwise loop
+    with a fresh list per merge."""
     fast_in, slow_in = copy.deepcopy(aps), copy.deepcopy(aps)
-    facts, subsets = _SubjectFacts(), SubsetIndex()
+    subsets = SubsetIndex()
+    facts = _SubjectFacts(subsets)
     fast = dedupe(fast_in, _deep_equal, facts.same_issuers, facts.merge_subjects, subsets.is_subset)
-    slow = _dedupe_pairwise(slow_in, _SubjectFacts(), SubsetIndex())
+    slow_subsets = SubsetIndex()
+    slow_facts = _SubjectFacts(slow_subsets)
+    slow_facts._owned = _NeverOwned()
+    slow = _dedupe_pairwise(slow_in, slow_facts, slow_subsets)
     assert fast is not None
     assert [p.to_json() for p in fast] == [p.to_json() for p in slow]
 
 
 def test_unhashable_values_fall_back() -> None:
     ap = AutomationPolicy(subjects=["a.com"], storage={"module": "file_system", "x": {1, 2}})  # a set: no freeze
-    facts, subsets = _SubjectFacts(), SubsetIndex()
+    subsets = SubsetIndex()
+    facts = _SubjectFacts(subsets)
     assert dedupe([ap], _deep_equal, facts.same_issuers, facts.merge_subjects, subsets.is_subset) is None
