@@ -17,6 +17,7 @@ from tests.runtime_core.diff import Pair
 pytestmark = pytest.mark.timeout(60)
 
 SERVERS = ("caddy", "py")
+SLOW_GAP = 0.15  # between the parts of a slow client's upload
 
 
 @dataclass
@@ -134,6 +135,7 @@ def config(up: int, backlog: int) -> callable:
     def make(port: int) -> str:
         return ("{\n\tadmin off\n}\n" f":{port} {{\n\tbind 127.0.0.1\n"
                 + proxied("rht", up, "response_header_timeout 200ms")
+                + proxied("rhtslow", up, f"response_header_timeout {int(SLOW_GAP * 2000)}ms")
                 + proxied("rt", up, "read_timeout 200ms")
                 + proxied("wt", up, "write_timeout 200ms")
                 + proxied("dt", backlog, "dial_timeout 200ms")
@@ -228,6 +230,21 @@ async def test_response_header_timeout_is_504_within_the_bound(pair, upstream):
         assert status == 504, name
         assert time.monotonic() - t0 < 5, name  # 200ms configured: far below the default none
     assert (await both(pair, upstream, "/plain/ok"))["py"][0] == 200
+
+
+async def test_response_header_timeout_starts_once_the_request_is_written(pair, upstream):
+    """A slow upload (4 parts, SLOW_GAP apart: longer than the 2 * SLOW_GAP timeout) is
+    not a slow upstream: Go's timer starts when the whole request is written."""
+    for name in SERVERS:
+        reader, writer = await asyncio.open_connection("127.0.0.1", pair.ports[name])
+        writer.write(b"POST /rhtslow/ok HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\n")
+        for part in b"slow":
+            writer.write(bytes([part]))
+            await writer.drain()
+            await asyncio.sleep(SLOW_GAP)  # the client's pace is the scenario, not a wait
+        got = await asyncio.wait_for(reader.read(-1), 10)
+        writer.close()
+        assert got.startswith(b"HTTP/1.1 200 ") and got.endswith(b"\r\n\r\n4"), (name, got[:60])
 
 
 async def test_read_timeout_before_the_head_and_in_the_body(pair, upstream):

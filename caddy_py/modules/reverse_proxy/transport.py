@@ -27,8 +27,7 @@ from .dialinfo import DialInfo
 from .errors import BodyTooLarge, classify
 from .response import UpstreamResponse, write_informational
 from .upgrade import open_raw, roundtrip_raw
-from .upstream_io import (INFORMATIONAL, ContinueResponse, RequestBody, continue_request_class, idle_limited,
-                          once)
+from .upstream_io import INFORMATIONAL, RequestBody, continue_request_class, idle_limited, once, response_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.http.request import Request
@@ -103,7 +102,7 @@ class HTTPTransport:
             s = aiohttp.ClientSession(
                 connector=conn, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
                 request_class=continue_request_class(self.expect_continue_timeout),
-                response_class=ContinueResponse,
+                response_class=response_class(self.response_header_timeout),
                 timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept",
                                                                    "Content-Type"),
             )
@@ -156,10 +155,9 @@ class HTTPTransport:
         if t.server_name:
             kwargs["server_hostname"] = t.server_name
         try:
-            async with asyncio.timeout(t.response_header_timeout or None):
-                r = await t.session(di.unix_path).request(
-                    method, yarl_url(self.url(di, target)), headers=hdrs, data=data,
-                    allow_redirects=False, auto_decompress=decompress, **kwargs)
+            r = await t.session(di.unix_path).request(
+                method, yarl_url(self.url(di, target)), headers=hdrs, data=data,
+                allow_redirects=False, auto_decompress=decompress, **kwargs)
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:
             if _body_too_large(e):
                 raise BodyTooLarge() from e

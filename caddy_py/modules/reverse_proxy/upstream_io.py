@@ -31,6 +31,13 @@ def idle_limited(base: type[aiohttp.BaseConnector], per_host: int, total: int = 
     return IdleLimited
 
 
+def response_class(header_timeout: float) -> type[aiohttp.ClientResponse]:
+    """ContinueResponse with a response header timeout (0: none)."""
+    if header_timeout <= 0:
+        return ContinueResponse
+    return type("TimedResponse", (ContinueResponse,), {"header_timeout": header_timeout})
+
+
 def continue_request_class(wait: float) -> type[aiohttp.ClientRequest]:
     """A request class doing Expect: 100-continue as Go's transport: with `wait` 0 the body
     goes out at once; otherwise after a 100 Continue or `wait` seconds, whichever is first
@@ -97,10 +104,15 @@ class ContinueResponse(aiohttp.ClientResponse):
     def _protocol(self, protocol: Any) -> None:
         self._upstream_protocol = protocol
 
+    header_timeout = 0.0  # Go's ResponseHeaderTimeout (see response_class)
+
     async def start(self, connection: Any) -> "ContinueResponse":
         self._starting = True
         try:
-            await super().start(connection)
+            if self.header_timeout > 0:
+                await self._start_in_time(connection)
+            else:
+                await super().start(connection)
         finally:
             self._starting = False
         waiter = self._continue
@@ -114,6 +126,25 @@ class ContinueResponse(aiohttp.ClientResponse):
         if self._cleanup_deferred:
             self._cleanup_writer()
         return self
+
+    async def _start_in_time(self, connection: Any) -> None:
+        """The head must come within header_timeout of the request being fully written (the
+        body included), not counting the dial or a wait for a free connection, as in Go."""
+        loop = asyncio.get_running_loop()
+        writer = self._writer
+        async with asyncio.timeout(None) as deadline:
+            def arm(_: Any = None) -> None:
+                deadline.reschedule(loop.time() + self.header_timeout)
+
+            if writer is None or writer.done():
+                arm()
+            else:
+                writer.add_done_callback(arm)
+            try:
+                await super().start(connection)
+            finally:
+                if writer is not None:
+                    writer.remove_done_callback(arm)
 
     def _cleanup_writer(self) -> None:
         # aiohttp cancels the body writer once the response ends (a bodiless one inside
