@@ -251,3 +251,27 @@ async def test_subscribers_in_many_states_are_merged_onto_the_fresh_tree(serve, 
     for k, r in enumerate(readers):
         assert r.events() == plain.events()[k:]
     assert any(r.kinds.count("shorty") > 2 for r in readers)
+
+
+async def test_documents_waiting_for_budget_go_out_before_the_close_frame(serve, backend, connect,
+                                                                          monkeypatch) -> None:
+    monkeypatch.setattr(shorty_shared, "BUDGET", 1)  # one budgeted deflate per loop turn
+    backend.auto_verify = True
+    srv = await serve()
+    r = Reader(await connect(srv.url("shorty=1")))
+    await r.client.send({"operation": "subscribe", "request_id": "q", "channels": ["a"]})
+    await r.until(lambda r: len(r.docs) == 1)
+    session = server_session(srv, r.client)
+    n = srv.notifier
+    # all in one loop turn: e1 resets onto the fresh tree (never put off), e2 takes the turn's
+    # budget, e3 and e4 wait for the next turn; then the session is closed in the same turn
+    for i in range(1, 5):
+        n.backend_message(json.dumps({"operation": "event", "channels": ["a"], "payload": i}).encode())
+    assert list(shorty_shared.waiting().get(session, ())) and len(shorty_shared.waiting()[session]) == 2
+    session.close(4000, "moved")
+    n.backend_message(b'{"operation":"event","channels":["a"],"payload":5}')  # after the close: not sent
+    await r.until(lambda r: r.close_code is not None)
+    assert r.close_code == 4000
+    assert [d.get("payload") for d in r.docs] == [None, 1, 2, 3, 4]
+    assert r.kinds == ["shorty", "bin", "shorty", "bin", "bin", "bin", "bin"]
+    assert session not in shorty_shared.waiting()
