@@ -13,6 +13,7 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import CIMultiDict
 
 from caddy_py.config.durations import duration_seconds as seconds
@@ -229,10 +230,16 @@ class ReverseProxy:
                 return bytes(buf)
         except BodyTooLarge:
             raise HandlerError(413, "http: request body too large") from None
+        except RequestPayloadError as e:  # Caddy proxies what it buffered, then fails the same
+            failed: RequestPayloadError | None = e
+        else:
+            failed = None
         head = bytes(buf)
 
         async def rest() -> AsyncIterator[bytes]:
             yield head
+            if failed is not None:
+                raise failed
             async for chunk in gen:
                 yield chunk
 
