@@ -260,18 +260,21 @@ def build_subroute(routes: list[ConfigValue], group_counter: Counter, needs_sort
     """Turn "route" config values into one orderly subroute (Caddy's buildSubroute)."""
     order = order if order is not None else current_directive_order()
     if needs_sorting:
+        positions = _positions(order)
         for v in routes:
-            if v.directive not in order:
+            if v.directive not in positions:
                 raise CaddyfileError(
                     f"directive '{v.directive}' is not an ordered HTTP handler, so it cannot be used "
                     "here - try placing within a route block or using the order global option"
                 )
         sort_routes(routes, order)
 
+    counts: dict[str, int] = {}
+    for r in routes:
+        counts[r.directive] = counts.get(r.directive, 0) + 1
     group_names: dict[str, str] = {}
     for me_dir in ("handle", "rewrite", "root"):  # sorted names of the mutually exclusive ones
-        count = sum(1 for r in routes if r.directive == me_dir)
-        if count > 1 or me_dir == "rewrite":
+        if counts.get(me_dir, 0) > 1 or me_dir == "rewrite":
             group_names[me_dir] = group_counter.next_group()
         else:
             group_names[me_dir] = ""
@@ -314,9 +317,22 @@ def _single_path(route: Route) -> list[str]:
     return []
 
 
+_positions_cache: tuple[list[str], int, dict[str, int]] | None = None
+
+
+def _positions(order: list[str]) -> dict[str, int]:
+    """{directive: index in order}, kept while the same order list is in force (every site
+    asks; the `order` option edits by inserting, which changes the length)."""
+    global _positions_cache
+    hit = _positions_cache
+    if hit is None or hit[0] is not order or hit[1] != len(order):
+        hit = _positions_cache = (order, len(order), {d: i for i, d in enumerate(order)})
+    return hit[2]
+
+
 def sort_routes(routes: list[ConfigValue], order: list[str]) -> None:
     """Sort in place by directive order, then by path specificity (Caddy's sortRoutes)."""
-    positions = {d: i for i, d in enumerate(order)}
+    positions = _positions(order)
     if len({r.directive for r in routes}) == len(routes):
         # one route per directive: the comparator is only "earlier in the order", a consistent
         # ordering, so any stable sort by position gives Go's result
