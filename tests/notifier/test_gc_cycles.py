@@ -91,8 +91,8 @@ class RawSubscriber:
         self.sock.close()
 
 
-async def served(body: Callable[[int, Backend], Awaitable[None]]) -> None:
-    """Run `body(port, backend)` against caddy-py serving the notifier route."""
+async def served(body: Callable[[int, Backend, Runtime], Awaitable[None]]) -> None:
+    """Run `body(port, backend, runtime)` against caddy-py serving the notifier route."""
     backend = Backend()
     await backend.start()
     rt = Runtime()
@@ -100,14 +100,14 @@ async def served(body: Callable[[int, Backend], Awaitable[None]]) -> None:
         await rt.load(config(backend.url))
         await backend.wait_connected()
         assert rt.current is not None
-        await body(rt.current.http_ports()["srv0"][0], backend)
+        await body(rt.current.http_ports()["srv0"][0], backend, rt)
     finally:
         await asyncio.wait_for(rt.stop(), 10)
         await backend.stop()
 
 
 def test_a_subscriber_leaves_no_cycles() -> None:
-    async def body(port: int, backend: Backend) -> None:
+    async def body(port: int, backend: Backend, _: Runtime) -> None:
         warm = await RawSubscriber.open(port)  # first use fills caches; not what is measured
         await warm.subscribe(backend)
         await warm.close()

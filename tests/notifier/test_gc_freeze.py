@@ -10,13 +10,14 @@ from typing import Any, Iterator
 import pytest
 import uvloop
 
+from caddy_py.config.runtime import Runtime
 from caddy_py.modules.websocket_notifier import gcfreeze, handler, notifier
 from caddy_py.modules.websocket_notifier.gcfreeze import FreezePolicy
 from caddy_py.modules.websocket_notifier.hub import HOUSEKEEPING_INTERVAL
 from caddy_py.modules.websocket_notifier.session import Session
 
 from .conftest import TIMEOUT, Backend
-from .test_gc_cycles import RawSubscriber, served
+from .test_gc_cycles import RawSubscriber, config, served
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +143,7 @@ def test_subscribers_in_rounds_are_frozen_and_leave_nothing_behind(monkeypatch) 
         n.tick()
         assert not n.hub.subs
 
-    async def body(port: int, backend: Backend) -> None:
+    async def body(port: int, backend: Backend, _: Runtime) -> None:
         assert policy.freezes == 1  # the start-up config
         await round_trip(port, backend)  # warm-up: first-use caches
         gc.collect()
@@ -161,6 +162,32 @@ def test_subscribers_in_rounds_are_frozen_and_leave_nothing_behind(monkeypatch) 
     releases: list[int] = []
     uvloop.run(served(body))
     assert policy.releases == releases[0] + 1 and not policy.frozen  # the route's cleanup released it
+
+
+def test_a_reload_releases_the_frozen_set_and_it_is_frozen_again_once_settled(monkeypatch) -> None:
+    policy = FreezePolicy(freeze_every=10, settle=0.0)
+    monkeypatch.setattr(notifier, "GC_POLICY", policy)
+    monkeypatch.setattr(handler, "GC_POLICY", policy)
+
+    async def body(port: int, backend: Backend, rt: Runtime) -> None:
+        subs = []
+        for i in range(10):
+            sub = await RawSubscriber.open(port)
+            await sub.subscribe(backend, f"r{i}")
+            subs.append(sub)
+        assert policy.frozen and policy.freezes == 2  # start-up, then 10 joins
+        await rt.load(config(backend.url))  # the same route: hub, link and subscribers carry over
+        assert not policy.frozen and policy.releases == 1
+        await asyncio.wait_for(asyncio.gather(*list(rt.stopping)), TIMEOUT)  # the old config is gone
+        n = handler.NOTIFIERS.get(backend.url)
+        n.tick()  # the scheduler's tick after `settle`
+        assert policy.frozen and policy.freezes == 3
+        assert len(n.sessions) == 10
+        assert not [o for o in gc.get_objects() if type(o) is Session]
+        for sub in subs:
+            await sub.close()
+
+    uvloop.run(served(body))
 
 
 def test_the_module_policy_is_shared_by_the_hooks() -> None:
