@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from caddy_py.http.request import Request
+from caddy_py.http.responses import HeadWithBody
 
 CHUNK = 1 << 18
 
@@ -34,7 +35,7 @@ def _drop_content_type(resp: web.StreamResponse) -> None:
 
 async def write_whole(req: Request, status: int, hdrs: list[tuple[str, str]], body: bytes,
                  no_type: bool = False) -> web.StreamResponse:
-    resp = web.StreamResponse(status=status)
+    resp = HeadWithBody(status=status)  # head and body in one write
     for k, v in hdrs:
         resp.headers.add(k, v)
     if no_type:
@@ -50,7 +51,7 @@ async def write_whole(req: Request, status: int, hdrs: list[tuple[str, str]], bo
 
 async def write_range(req: Request, status: int, hdrs: list[tuple[str, str]], fh: Any, start: int,
                   length: int, no_type: bool = False) -> web.StreamResponse:
-    resp = web.StreamResponse(status=status)
+    resp = HeadWithBody(status=status)  # the head leaves with the first piece of the file
     for k, v in hdrs:
         resp.headers.add(k, v)
     if no_type:

@@ -20,6 +20,7 @@ from caddy_py.config.durations import duration_seconds as seconds
 from caddy_py.config.registry import lookup, register
 from caddy_py.http.handler import HandlerError, Next
 from caddy_py.http.request import Request
+from caddy_py.http.responses import HeadWithBody
 
 from . import copy_response as _copy_response  # noqa: F401  (registers handlers)
 from . import fastcgi as _fastcgi  # noqa: F401  (registers the fastcgi transport)
@@ -467,14 +468,6 @@ class ReverseProxy:
         finally:
             self._streams.discard(stream)
         return resp
-
-
-class HeadWithBody(web.StreamResponse):
-    """A response whose head goes out with its first body bytes, in one write: what Go's
-    buffered ResponseWriter does for a proxied body of known length when nothing asks to
-    flush (Caddy's flush interval is 0 then). aiohttp's StreamResponse sends the head alone."""
-
-    _send_headers_immediately = False
 
 
 def _drop_server_header(resp: web.StreamResponse) -> None:
