@@ -335,3 +335,18 @@ async def test_expect_continue_timeout_holds_the_body_for_the_100(pair, upstream
         assert (await request(pair.ports[name], "/ect/refuse", body=b"hello", headers=expect))[0] == 417
         await asyncio.wait_for(upstream.conns[-1].closed.wait(), 5)
         assert upstream.conns[-1].after_answer == b"", name
+
+
+def test_timeouts_are_504_worded_as_go_names_them():
+    import aiohttp
+
+    from caddy_py.modules.reverse_proxy.errors import WriteTimeout, classify
+
+    addr = "127.0.0.1:9"
+    assert str(classify(WriteTimeout(), connecting=False, address=addr)) == f"write tcp {addr}: i/o timeout"
+    assert str(classify(aiohttp.SocketTimeoutError(), connecting=False, address=addr)) == f"read tcp {addr}: i/o timeout"
+    assert str(classify(TimeoutError(), connecting=False, address=addr)) == "net/http: timeout awaiting response headers"
+    assert {classify(e, connecting=False, address=addr).status
+            for e in (WriteTimeout(), aiohttp.SocketTimeoutError(), TimeoutError())} == {504}
+    dial = classify(aiohttp.ConnectionTimeoutError(), connecting=True, address=addr)
+    assert (str(dial), dial.status) == (f"dial tcp {addr}: i/o timeout", 502)

@@ -27,6 +27,10 @@ class ProxyError(Exception):
         return 504 if self.timeout else 502
 
 
+class WriteTimeout(TimeoutError):
+    """A write to the upstream outlasted the transport's write_timeout."""
+
+
 class BodyTooLarge(Exception):
     """The client's body exceeded request_body max_size while we streamed it upstream."""
 
@@ -50,6 +54,10 @@ def classify(exc: BaseException, *, connecting: bool, address: str = "") -> Prox
         return ProxyError(f"{where}: i/o timeout", dial=True)
     if isinstance(exc, aiohttp.ClientConnectorError) or (connecting and isinstance(exc, OSError)):
         return ProxyError(f"{where}: {_os_reason(exc)}", dial=True)
+    if isinstance(exc, WriteTimeout):
+        return ProxyError(f"write tcp {address}: i/o timeout", timeout=True)
+    if isinstance(exc, aiohttp.ServerTimeoutError):  # read_timeout
+        return ProxyError(f"read tcp {address}: i/o timeout", timeout=True)
     if is_timeout:
         return ProxyError("net/http: timeout awaiting response headers", timeout=True)
     if isinstance(exc, aiohttp.ServerDisconnectedError):

@@ -12,6 +12,8 @@ from typing import Any, Callable
 import aiohttp
 from aiohttp.payload import AsyncIterablePayload
 
+from .errors import WriteTimeout
+
 
 def idle_limited(base: type[aiohttp.BaseConnector], per_host: int, total: int = 0) -> type[aiohttp.BaseConnector]:
     """`base` keeping at most `per_host` idle connections per upstream (and `total` over all,
@@ -163,8 +165,11 @@ class _DeadlineWriter:
         self._writer, self._timeout = writer, timeout
 
     async def write(self, chunk: bytes) -> None:
-        async with asyncio.timeout(self._timeout):
-            await self._writer.write(chunk)
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._writer.write(chunk)
+        except TimeoutError:
+            raise WriteTimeout() from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._writer, name)
