@@ -62,7 +62,7 @@ class ACMEAPI:
         if route is None:
             return web.Response(status=404, text="404 page not found\n", headers={"X-Content-Type-Options": "nosniff"})
         if method != "POST":
-            return web.Response(status=405)  # chi's answer: no body
+            return web.Response(status=405, headers={"Allow": "POST"})  # chi's answer: no body
         headers["Cache-Control"] = "no-store"
         try:
             ctype = req.headers.get("Content-Type", "")
@@ -72,6 +72,8 @@ class ACMEAPI:
             if not self.store.use_nonce(signed.nonce):
                 raise Problem("badNonce", "the nonce is invalid or has already been used")
             url = f"{base}/{'/'.join(parts)}"
+            if not signed.url:
+                raise Problem("malformed", "jws missing url protected header")
             if signed.url != url:
                 raise Problem("unauthorized", f"url header in JWS ({signed.url}) does not match request url ({url})")
             status, body, extra = await route(base, parts, signed)

@@ -42,6 +42,9 @@ class Signed:
 
 def parse(body: bytes) -> Signed:
     """The JWS's protected header and payload; signature not checked yet (see `verify`)."""
+    alg = _protected_alg(body)
+    if alg is not None and alg not in ALLOWED_ALGS:  # before josepy, which rejects unknown ones
+        raise Problem("badSignatureAlgorithm", f"unsuitable algorithm: {alg}")
     try:
         parsed = acme_jws.JWS.json_loads(body)
     except Exception:  # noqa: BLE001 - josepy raises several kinds for bad input
@@ -57,14 +60,21 @@ def parse(body: bytes) -> Signed:
         raise Problem("badSignatureAlgorithm", f"unsuitable algorithm: {alg or 'none'}")
     if header.jwk is not None and header.kid is not None:
         raise Problem("malformed", "jwk and kid are mutually exclusive")
-    if header.jwk is None and header.kid is None:
-        raise Problem("malformed", "either jwk or kid must be set")
-    if not header.url:
-        raise Problem("malformed", "jws missing url protected header")
     if header.nonce is None:
         raise Problem("badNonce", "jws missing nonce protected header")
-    return Signed(parsed.payload, header.url, josepy.b64encode(header.nonce).decode(), header.jwk,
+    # the nonce is used up, then the url checked (in that order, as smallstep), by the caller
+    return Signed(parsed.payload, header.url or "", josepy.b64encode(header.nonce).decode(), header.jwk,
                   header.kid, parsed)
+
+
+def _protected_alg(body: bytes) -> str | None:
+    try:
+        outer = json.loads(body)
+        header = json.loads(josepy.b64decode(outer["protected"]))
+        alg = header.get("alg")
+    except Exception:  # noqa: BLE001 - malformed: josepy's parse reports it
+        return None
+    return alg if isinstance(alg, str) else None
 
 
 def verify(signed: Signed, key: josepy.JWK) -> None:
