@@ -2,6 +2,10 @@
 for bad requests, the same Caddyfile served by both (plain HTTP; links still say https)."""
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import aiohttp
 import pytest
 
@@ -55,3 +59,29 @@ async def test_acme_server_answers_as_caddy(caddy_bin, caddy_env, tmp_path) -> N
             want = await _answer(pair.ports["caddy"], method, path, headers, body)
             got = await _answer(pair.ports["py"], method, path, headers, body)
             assert got == want, f"{method} {path}: caddy-py {got} != caddy {want}"
+
+
+BAD_HANDLERS = [
+    ({"handler": "acme_server", "ca": "nope"}, False),
+    ({"handler": "acme_server", "lifetime": "8d"}, True),
+    ({"handler": "acme_server", "challenges": ["foo-01"]}, True),
+]
+
+
+def _validate_error(argv: list[str], env: dict[str, str]) -> str:
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out.stderr
+    return json.loads(out.stderr.strip().splitlines()[-1])["msg"]
+
+
+@pytest.mark.parametrize("handler,with_pki", BAD_HANDLERS, ids=["unknown-ca", "lifetime", "challenge"])
+def test_bad_acme_server_configs_fail_as_caddy(caddy_bin, caddy_env, tmp_path, handler, with_pki) -> None:
+    cfg: dict = {"admin": {"disabled": True}, "apps": {"http": {"servers": {"s": {
+        "listen": ["127.0.0.1:0"], "routes": [{"handle": [handler]}]}}}}}
+    if with_pki:
+        cfg["apps"]["pki"] = {"certificate_authorities": {"local": {"install_trust": False}}}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(cfg))
+    want = _validate_error([caddy_bin, "validate", "--config", str(path)], caddy_env)
+    got = _validate_error([sys.executable, "-m", "caddy_py", "validate", "--config", str(path)], caddy_env)
+    assert got == want
