@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import json
+import struct
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -192,17 +193,67 @@ async def test_finalize_checks_the_csr_against_the_order(acme_ca, answers) -> No
     assert err.typ == "urn:ietf:params:acme:error:badCSR"
 
 
-def _dns01_outcome(directory: str, root: Path) -> Any:
+class TXTServer(asyncio.DatagramProtocol):
+    """A real DNS server on UDP 127.0.0.1: TXT answers from `records`, NXDOMAIN otherwise."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[str]] = {}
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        qid = struct.unpack("!H", data[:2])[0]
+        off, labels = 12, []
+        while data[off]:
+            labels.append(data[off + 1:off + 1 + data[off]].decode())
+            off += 1 + data[off]
+        question = data[12:off + 5]
+        values = self.records.get(".".join(labels).lower(), [])
+        flags = 0x8180 if values else 0x8183
+        answers = b"".join(struct.pack("!HHHIH", 0xC00C, 16, 1, 60, len(v) + 1) + bytes([len(v)]) + v.encode()
+                           for v in values)
+        self.transport.sendto(struct.pack("!HHHHHH", qid, flags, 1, len(values), 0, 0) + question + answers, addr)
+
+
+@pytest.fixture
+async def txt_server() -> AsyncIterator[tuple[TXTServer, int]]:
+    transport, proto = await asyncio.get_running_loop().create_datagram_endpoint(
+        TXTServer, local_addr=("127.0.0.1", 0))
+    yield proto, transport.get_extra_info("sockname")[1]
+    transport.close()
+
+
+def _dns01_order(directory: str, root: Path, names: list[str], records: dict[str, list[str]],
+                 publish: bool) -> Any:
     acme, key = _client(directory, root)
-    order = acme.new_order(_csr(["localhost"]))
-    challb = next(c for c in order.authorizations[0].body.challenges if isinstance(c.chall, challenges.DNS01))
-    acme.answer_challenge(challb, challb.response(key))
+    order = acme.new_order(_csr(names))
+    for authz in order.authorizations:
+        challb = next(c for c in authz.body.challenges if isinstance(c.chall, challenges.DNS01))
+        if publish:
+            name = challb.chall.validation_domain_name(authz.body.identifier.value)
+            records.setdefault(name, []).append(challb.chall.validation(key))
+        acme.answer_challenge(challb, challb.response(key))
+    if publish:
+        return acme.poll_and_finalize(order, _deadline()).fullchain_pem
     return acme.poll(order.authorizations[0])[0].body
 
 
-async def test_dns01_is_answered_with_an_honest_error(acme_ca) -> None:
-    directory, root = await acme_ca()
-    authz = await _in_thread(_dns01_outcome, directory, root)
+async def test_dns01_for_a_wildcard_through_the_configured_resolver(acme_ca, txt_server) -> None:
+    server, port = txt_server
+    directory, root = await acme_ca(f"\t\tresolvers 127.0.0.1:{port}\n")
+    pem = await _in_thread(_dns01_order, directory, root, ["*.example.test", "example.test"],
+                           server.records, True)
+    leaf = x509.load_pem_x509_certificates(pem.encode())[0]
+    sans = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert sorted(sans.get_values_for_type(x509.DNSName)) == ["*.example.test", "example.test"]
+
+
+async def test_dns01_without_the_record_fails_with_a_dns_problem(acme_ca, txt_server) -> None:
+    server, port = txt_server
+    directory, root = await acme_ca(f"\t\tresolvers 127.0.0.1:{port}\n")
+    authz = await _in_thread(_dns01_order, directory, root, ["example.test"], server.records, False)
     ch = next(c for c in authz.challenges if c.chall.typ == "dns-01")
     assert (authz.status, ch.status) == (messages.STATUS_INVALID, messages.STATUS_INVALID)
     assert ch.error.typ == "urn:ietf:params:acme:error:dns"

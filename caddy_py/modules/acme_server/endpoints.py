@@ -39,7 +39,7 @@ def _json(status: int, body: Any, headers: dict[str, str], ctype: str = "applica
 
 class ACMEAPI:
     def __init__(self, ca: LocalCA, store: Store, ca_id: str, challenges: list[str], policy: Policy,
-                 lifetime: dt.timedelta, sign_with_root: bool) -> None:
+                 lifetime: dt.timedelta, sign_with_root: bool, resolvers: list[tuple[str, int]]) -> None:
         self.ca = ca
         self.store = store
         self.ca_id = ca_id
@@ -47,6 +47,7 @@ class ACMEAPI:
         self.policy = policy
         self.lifetime = lifetime
         self.sign_with_root = sign_with_root
+        self.resolvers = resolvers
 
     # -- routing -------------------------------------------------------------------------
     async def dispatch(self, req: Request, base: str, parts: list[str]) -> web.StreamResponse:
@@ -330,7 +331,7 @@ class ACMEAPI:
         ch.status = "processing"
         ka = f"{ch.token}.{acct.thumbprint}"
         try:
-            await validate(ch.type, authz.kind, authz.value, ch.token, ka)
+            await validate(ch.type, authz.kind, authz.value, ch.token, ka, self.resolvers)
         except Problem as p:
             ch.status, ch.error = "invalid", p.document()
             authz.status = "invalid"

@@ -24,6 +24,7 @@ from caddy_py.http.request import Request
 from caddy_py.modules.acme_server.endpoints import ACMEAPI
 from caddy_py.modules.acme_server.policy import Policy
 from caddy_py.modules.acme_server.state import store_for
+from caddy_py.modules.acme_server.txt import resolver_addresses
 from caddy_py.tls.automation import local_ca
 from caddy_py.tls.localca import INTERMEDIATE_LIFETIME
 from caddy_py.tls.storage import FileStorage
@@ -72,10 +73,15 @@ class ACMEServer:
         if self.lifetime >= inter_life:
             raise ConfigError(f"certificate lifetime ({_go_duration(self.lifetime)}) should be less than "
                               f"intermediate certificate lifetime ({_go_duration(inter_life)})")
+        resolvers = self.resolvers or [str(r) for r in ((config.get("apps") or {}).get("tls") or {}).get("resolvers") or []]
+        try:
+            servers = resolver_addresses(resolvers)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
         storage = FileStorage.from_config(config)
         ca = local_ca(storage, self.ca_id, ca_cfg or {})
         self.api = ACMEAPI(ca, store_for(storage.root, self.ca_id), self.ca_id, self.challenges, self.policy,
-                           dt.timedelta(seconds=self.lifetime), self.sign_with_root)
+                           dt.timedelta(seconds=self.lifetime), self.sign_with_root, servers)
 
     async def serve(self, req: Request, next: Next) -> web.StreamResponse:
         path = req.decoded_path

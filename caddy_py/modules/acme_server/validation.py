@@ -2,8 +2,8 @@
 
 http-01 fetches `http://HOST/.well-known/acme-challenge/TOKEN` (port 80) and compares the body
 with the key authorization; tls-alpn-01 connects to HOST:443 offering only `acme-tls/1` and
-checks the self-signed certificate's SAN and acmeIdentifier extension. dns-01 is not
-implemented (no DNS TXT lookups here): it fails with an ACME `dns` problem saying so.
+checks the self-signed certificate's SAN and acmeIdentifier extension; dns-01 looks up the TXT
+records of `_acme-challenge.NAME` (txt.py) for the key authorization's digest.
 
 The ports can be changed with CADDY_PY_ACME_SERVER_HTTP_PORT / CADDY_PY_ACME_SERVER_TLS_PORT,
 for tests only (as smallstep's InsecurePortHTTP01/InsecurePortTLSALPN01).
@@ -17,10 +17,12 @@ import os
 import ssl
 
 import aiohttp
+import josepy
 from cryptography import x509
 from cryptography.x509.oid import ObjectIdentifier
 
 from caddy_py.modules.acme_server.problems import Problem
+from caddy_py.modules.acme_server.txt import TXTError, lookup_txt
 
 ID_PE_ACME_IDENTIFIER = ObjectIdentifier("1.3.6.1.5.5.7.1.31")
 TIMEOUT = 10.0
@@ -37,14 +39,15 @@ def _host(kind: str, value: str) -> str:
     return f"[{value}]" if kind == "ip" and ":" in value else value
 
 
-async def validate(typ: str, kind: str, value: str, token: str, key_authorization: str) -> None:
+async def validate(typ: str, kind: str, value: str, token: str, key_authorization: str,
+                   resolvers: list[tuple[str, int]] | None = None) -> None:
     """Return when the challenge is met; raise Problem (the challenge's error) otherwise."""
     if typ == "http-01":
         await _http01(kind, value, token, key_authorization)
     elif typ == "tls-alpn-01":
         await _tlsalpn01(kind, value, key_authorization)
     elif typ == "dns-01":
-        raise Problem("dns", "dns-01 validation is not implemented by caddy-py's acme_server")
+        await _dns01(value, key_authorization, resolvers or [])
     else:
         raise Problem("malformed", f"unexpected challenge type {typ!r}")
 
@@ -64,6 +67,16 @@ async def _http01(kind: str, value: str, token: str, key_authorization: str) -> 
     if got != key_authorization:
         raise Problem("incorrectResponse",
                       f"keyAuthorization does not match; expected {key_authorization}, but got {got}")
+
+
+async def _dns01(domain: str, key_authorization: str, resolvers: list[tuple[str, int]]) -> None:
+    want = josepy.b64encode(hashlib.sha256(key_authorization.encode()).digest()).decode()
+    try:
+        records = await lookup_txt(f"_acme-challenge.{domain}", resolvers)
+    except TXTError as e:
+        raise Problem("dns", f"error looking up TXT records for domain {domain}: {e}") from None
+    if want not in records:
+        raise Problem("incorrectResponse", f"keyAuthorization does not match; expected {want}, but got {records}")
 
 
 def _reverse_name(ip: str) -> str:
