@@ -22,7 +22,7 @@ from caddy_py.http.request import Request
 from caddy_py.modules.timeouts.handler import Timeouts
 from tests.runtime_core.conftest import respond, server_config
 from tests.runtime_core.diff import Pair, Req
-from tests.runtime_handlers.differ import assert_same
+from tests.runtime_handlers.differ import assert_same, start_upstream
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -202,3 +202,22 @@ async def test_without_timeouts_it_passes_through(serve) -> None:
     s = await serve(server_config([{"handle": [{"handler": "timeouts"}, respond("ok")]}]))
     status, _, body = await s.get("/")
     assert (status, body) == (200, "ok")
+
+
+async def test_a_stalled_body_through_reverse_proxy_is_a_gateway_timeout(serve) -> None:
+    """The proxied body read fails with Go's timeout error: 504, then the connection closes."""
+    async def echo_len(request: web.Request) -> web.Response:
+        return web.Response(text=f"got {len(await request.read())}")
+
+    runner, up = await start_upstream(echo_len)
+    try:
+        s = await serve(server_config([{"handle": [
+            {"handler": "timeouts", "read_timeout": 200_000_000},
+            {"handler": "reverse_proxy", "upstreams": [{"dial": f"127.0.0.1:{up}"}]}]}]))
+        reader, writer = await _open(s.port)
+        writer.write(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+        answer = await _read_all(reader)
+        writer.close()
+    finally:
+        await runner.cleanup()
+    assert answer.startswith(b"HTTP/1.1 504 ") and b"Connection: close" in answer
