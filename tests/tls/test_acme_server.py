@@ -280,3 +280,74 @@ async def test_a_reused_nonce_is_a_bad_nonce(acme_ca) -> None:
     assert results[0][0] == 201
     assert results[1] == (400, "application/problem+json", {
         "type": "urn:ietf:params:acme:error:badNonce", "detail": "Unacceptable anti-replay nonce"})
+
+
+def _revoke_twice(directory: str, root: Path, answers: Answers) -> messages.Error:
+    acme, key = _client(directory, root)
+    order = acme.new_order(_csr(["localhost"]))
+    _answer_http01(acme, key, order, answers)
+    pem = acme.poll_and_finalize(order, _deadline()).fullchain_pem
+    leaf = x509.load_pem_x509_certificates(pem.encode())[0]
+    acme.revoke(leaf, 0)
+    with pytest.raises(messages.Error) as e:
+        acme.revoke(leaf, 0)
+    return e.value
+
+
+async def test_revocation_by_the_account(acme_ca, answers) -> None:
+    directory, root = await acme_ca()
+    err = await _in_thread(_revoke_twice, directory, root, answers)
+    assert err.typ == "urn:ietf:params:acme:error:alreadyRevoked"
+
+
+def _order_after_deactivation(directory: str, root: Path) -> messages.Error:
+    acme, _ = _client(directory, root)
+    acme.deactivate_registration(acme.net.account)
+    with pytest.raises(messages.Error) as e:
+        acme.new_order(_csr(["localhost"]))
+    return e.value
+
+
+async def test_a_deactivated_account_cannot_order(acme_ca) -> None:
+    directory, root = await acme_ca()
+    err = await _in_thread(_order_after_deactivation, directory, root)
+    assert err.typ == "urn:ietf:params:acme:error:unauthorized"
+
+
+def _offered(directory: str, root: Path, names: list[str]) -> list[str]:
+    acme, _ = _client(directory, root)
+    order = acme.new_order(_csr(names))
+    # the library does not model tls-alpn-01: its raw JSON says the type
+    return [getattr(c.chall, "jobj", {}).get("type") or c.chall.typ
+            for a in order.authorizations for c in a.body.challenges]
+
+
+async def test_challenges_offered(acme_ca) -> None:
+    directory, root = await acme_ca()
+    assert await _in_thread(_offered, directory, root, ["localhost"]) == ["http-01", "dns-01", "tls-alpn-01"]
+    assert await _in_thread(_offered, directory, root, ["127.0.0.1"]) == ["http-01", "tls-alpn-01"]
+    assert await _in_thread(_offered, directory, root, ["*.localhost"]) == ["dns-01"]
+
+
+async def test_only_the_configured_challenges_are_offered(acme_ca) -> None:
+    directory, root = await acme_ca("\t\tchallenges tls-alpn-01\n")
+    assert await _in_thread(_offered, directory, root, ["localhost"]) == ["tls-alpn-01"]
+
+
+async def test_host_and_path_prefix(runtime, data_home: Path) -> None:
+    import ssl
+
+    sp, hp = free_port(), free_port()
+    cfg = _config(sp, hp)
+    text = json.dumps(cfg).replace('{"handler": "acme_server"}',
+                                   '{"handler": "acme_server", "host": "ca.example", "path_prefix": "/ca/"}')
+    assert text != json.dumps(cfg)
+    await runtime(json.loads(text))
+    ctx = ssl.create_default_context(cafile=str(data_home / "pki/authorities/local/root.crt"))
+    async with ClientSession() as s:
+        async with s.get(f"https://localhost:{sp}/ca/local/directory", ssl=ctx) as r:
+            directory = await r.json()
+        async with s.get(f"https://localhost:{sp}/acme/local/directory", ssl=ctx) as r:
+            elsewhere = r.status
+    assert directory["newOrder"] == "https://ca.example/ca/local/new-order"
+    assert elsewhere == 200  # not under the prefix: the next handler (none: Caddy's empty 200)
