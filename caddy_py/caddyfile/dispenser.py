@@ -85,12 +85,15 @@ class Dispenser:
     def next_block(self, initial_nesting: int) -> bool:
         """Use as `while d.next_block(nesting):` to visit every token of the block opened here."""
         if self.nesting > initial_nesting:
-            if not self.next():
+            cursor, tokens = self.cursor, self.tokens
+            if cursor >= len(tokens) - 1:  # next(), token() and the brace tests inlined: per token
                 return False
-            tok = self.token()
-            if is_close_brace(tok) and not self._next_on_same_line():
-                self.nesting -= 1
-            elif is_open_brace(tok) and not self._next_on_same_line():
+            self.cursor = cursor = cursor + 1
+            tok = tokens[cursor]
+            if tok.text == "}" and not tok.quote:
+                if not self._next_on_same_line():
+                    self.nesting -= 1
+            elif tok.text == "{" and not tok.quote and not self._next_on_same_line():
                 self.nesting += 1
             return self.nesting > initial_nesting
         if not self._next_on_same_line():
