@@ -351,3 +351,31 @@ async def test_host_and_path_prefix(runtime, data_home: Path) -> None:
             elsewhere = r.status
     assert directory["newOrder"] == "https://ca.example/ca/local/new-order"
     assert elsewhere == 200  # not under the prefix: the next handler (none: Caddy's empty 200)
+
+
+def _change_key(directory: str, root: Path) -> tuple[str, str, messages.Error]:
+    acme, old = _client(directory, root)
+    new = josepy.JWKEC(key=ec.generate_private_key(ec.SECP256R1()))
+    url = acme.directory["keyChange"]
+    inner = acme_jws.JWS.sign(json.dumps({"account": acme.net.account.uri,
+                                          "oldKey": old.public_key().to_partial_json()}).encode(),
+                              new, josepy.ES256, None, url=url)
+    acme._post(url, inner)
+
+    def lookup(key: josepy.JWK) -> Any:
+        net = client.ClientNetwork(key, alg=josepy.ES256, verify_ssl=str(root), user_agent="test")
+        other = client.ClientV2(client.ClientV2.get_directory(directory, net), net)
+        return other.new_account(messages.NewRegistration.from_data(only_return_existing=True))
+
+    with pytest.raises(errors.ConflictError) as found:  # the library's way of saying "exists, here"
+        lookup(new)
+    with pytest.raises(messages.Error) as gone:
+        lookup(old)
+    return acme.net.account.uri, found.value.location, gone.value
+
+
+async def test_key_change(acme_ca) -> None:
+    directory, root = await acme_ca()
+    account, found, gone = await _in_thread(_change_key, directory, root)
+    assert found == account
+    assert gone.typ == "urn:ietf:params:acme:error:accountDoesNotExist"

@@ -26,6 +26,7 @@ from caddy_py.modules.acme_server.problems import Problem
 from caddy_py.modules.acme_server.state import (AUTHZ_LIFETIME, Account, Authorization, Challenge,
                                                 IssuedCert, Order, Store, new_id, now, rfc3339)
 from caddy_py.modules.acme_server.validation import validate
+from caddy_py.modules.request_body.handler import read_body
 from caddy_py.tls.localca import LocalCA
 
 LOG = logging.getLogger("http.handlers.acme_server")
@@ -69,7 +70,7 @@ class ACMEAPI:
             ctype = req.headers.get("Content-Type", "")
             if ctype.split(";")[0].strip().lower() != JOSE:
                 raise Problem("malformed", f"expected content-type to be {JOSE}, but saw {ctype}")
-            signed = jws.parse(await req.raw.read())
+            signed = jws.parse(await read_body(req))
             if not self.store.use_nonce(signed.nonce):
                 raise Problem("badNonce", "the nonce is invalid or has already been used")
             url = f"{base}/{'/'.join(parts)}"
@@ -100,10 +101,9 @@ class ACMEAPI:
                  ("order", 2): self._order, ("order", 3): self._finalize, ("authz", 2): self._authz,
                  ("challenge", 3): self._challenge, ("certificate", 2): self._certificate,
                  ("key-change", 1): self._key_change, ("revoke-cert", 1): self._revoke}
-        fn = table.get((head, n))
-        if fn is self._account_orders and parts[2] != "orders" or fn is self._finalize and parts[2] != "finalize":
-            return None
-        return fn
+        if n == 3 and parts[2] != {"account": "orders", "order": "finalize"}.get(head, parts[2]):
+            return None  # account/ID/orders and order/ID/finalize only
+        return table.get((head, n))
 
     def _directory(self, base: str) -> dict[str, str]:
         return {"newNonce": f"{base}/new-nonce", "newAccount": f"{base}/new-account",
@@ -180,8 +180,29 @@ class ACMEAPI:
         return 200, {"orders": [f"{base}/order/{o}" for o in live]}, {}
 
     async def _key_change(self, base: str, parts: list[str], signed: jws.Signed) -> Any:
-        self._signer(base, signed)
-        raise Problem("malformed", "key-change is not implemented by caddy-py's acme_server")
+        """RFC 8555 7.3.5: the payload is a JWS by the new key naming the account and old key."""
+        acct = self._signer(base, signed)
+        inner = jws.parse_inner(signed.payload)
+        if inner.url != signed.url:
+            raise Problem("malformed", "url of inner JWS does not match the outer JWS")
+        jws.verify(inner, inner.jwk)
+        payload = inner.json()
+        if payload.get("account") != signed.kid:
+            raise Problem("malformed", "account URL in the key change does not match the JWS kid")
+        try:
+            old = josepy.JWK.from_json(payload.get("oldKey"))
+        except Exception:  # noqa: BLE001 - not a JWK
+            raise Problem("malformed", "unable to parse oldKey") from None
+        if jws.thumbprint(old) != acct.thumbprint:
+            raise Problem("unauthorized", "old key does not match the account key")
+        thumb = jws.thumbprint(inner.jwk)
+        other = self.store.by_thumbprint.get(thumb)
+        if other is not None:
+            raise Problem("malformed", "the new key is already in use by an account", status=409)
+        del self.store.by_thumbprint[acct.thumbprint]
+        acct.key, acct.thumbprint = inner.jwk, thumb
+        self.store.by_thumbprint[thumb] = acct.id
+        return 200, self._account_json(base, acct), {"Location": f"{base}/account/{acct.id}"}
 
     # -- orders and authorizations -------------------------------------------------------
     def _identifier(self, ident: Any) -> tuple[str, str]:

@@ -67,6 +67,18 @@ def parse(body: bytes) -> Signed:
                   header.kid, parsed)
 
 
+def parse_inner(body: bytes) -> Signed:
+    """The inner JWS of a key change: signed by the new key (`jwk`), no nonce."""
+    try:
+        parsed = acme_jws.JWS.json_loads(body)
+    except Exception:  # noqa: BLE001
+        raise Problem("malformed", "failed to parse inner JWS") from None
+    header = parsed.signature.combined
+    if header.jwk is None or header.kid is not None or header.nonce is not None:
+        raise Problem("malformed", "inner JWS must carry jwk, and neither kid nor nonce")
+    return Signed(parsed.payload, header.url or "", "", header.jwk, None, parsed)
+
+
 def _protected_alg(body: bytes) -> str | None:
     try:
         outer = json.loads(body)
