@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import Decimal
 from json.encoder import c_encode_basestring, c_make_encoder  # type: ignore[attr-defined]
 from typing import Any, Callable
 
@@ -58,6 +57,8 @@ def format_float(f: float) -> str:
         return "-0" if math.copysign(1, f) < 0 else "0"
     a = abs(f)
     if 1e-6 <= a < 1e21:
+        from decimal import Decimal  # floats are rare in configs: not imported at every start
+
         d = Decimal(repr(f)).normalize()
         return format(d, "f")
     s = repr(f)  # shortest digits in exponent form, e.g. 1e+21, 1.5e-07

@@ -8,10 +8,9 @@ heredoc bodies (read by hand: they end wherever the marker text first appears).
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
 from .errors import CaddyfileError
 from .token import Token
@@ -30,7 +29,16 @@ _GO_SPACE_NOT_NL = frozenset("\t\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u200
 
 
 def _grammar_text() -> str:
-    """The grammar, from the package (installed) or the source tree's grammar/ folder."""
+    """The grammar, from the package (installed) or the source tree's grammar/ folder. The file
+    next to this module is read directly: importing importlib.resources costs every CLI start."""
+    try:
+        with open(os.path.join(os.path.dirname(__file__), "caddyfile.lark"), encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        pass
+    from importlib import resources
+    from pathlib import Path
+
     try:
         return resources.files(__package__).joinpath("caddyfile.lark").read_text("utf-8")
     except (FileNotFoundError, OSError):
