@@ -45,9 +45,15 @@ def settings_equal(a: _Policy, b: _Policy) -> bool:
             and a.renewal_window_ratio == b.renewal_window_ratio)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _settings_key(ap: _Policy) -> Hashable:
-    return freeze((ap.managers, ap.storage, ap.must_staple, ap.key_type, ap.on_demand, ap.reuse_private_keys,
-                   ap.renewal_window_ratio))
+    rest = (ap.must_staple, ap.key_type, ap.on_demand, ap.reuse_private_keys, ap.renewal_window_ratio)
+    if not ap.managers and ap.storage is None and all(isinstance(v, _SCALARS) for v in rest):
+        # what freeze gives for the usual policy (no managers or storage), without its recursion
+        return (freeze(ap.managers), None) + rest
+    return freeze((ap.managers, ap.storage) + rest)
 
 
 def _may_use_default_internal(ap: _Policy) -> bool:
