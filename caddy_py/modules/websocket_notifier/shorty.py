@@ -136,8 +136,10 @@ class Shorty:
         swap = self._swap
         balance = self._balance
         codes = self.codes
-        len_bits = self._len_bits
-        n_len = len(len_bits)
+        n_len = len(self._len_bits)
+        len_mask = (1 << n_len) - 1
+        sym = self.sym
+        kids = self.kids
         for tok in self._tok.findall(data):
             c = codes.get(tok)
             if c is not None:
@@ -199,16 +201,27 @@ class Shorty:
                         v |= (y & 1) << n
                         n += 1
                         y = up[y]
-                    ll = len(tok) - 1
-                    for b in len_bits:
-                        v = (v << 1) | (1 if ll & b else 0)
+                    # the length bits (weights 8, 4, 2, 1 down to the token size) are the low
+                    # bits of len - 1
+                    k = len(tok)
+                    v = (v << n_len) | ((k - 1) & len_mask)
                     n += n_len
-                    k = len(tok) * 8
-                    acc = (((acc << n) | v) << k) | int.from_bytes(tok, "big")
-                    nb += n + k
-                    self._add(tok)
-                    up = self.up
-                    weight = self.weight
+                    acc = (((acc << n) | v) << (k * 8)) | int.from_bytes(tok, "big")
+                    nb += n + k * 8
+                    nodes = len(sym)
+                    if nodes < MAX_NODES:  # _add(tok), inlined
+                        old = self.nyt
+                        sym += (tok, None)
+                        up += (old, old)
+                        weight += (1, 0)
+                        kids += (0, 0, 0, 0)
+                        kids[2 * old] = nodes + 1
+                        kids[2 * old + 1] = nodes
+                        index[tok] = nodes
+                        weight[old] += 1
+                        self.nyt = nodes + 1
+                        if old:
+                            balance(up[old])
             if nb >= 64:
                 q = nb & ~7
                 rest = nb - q
