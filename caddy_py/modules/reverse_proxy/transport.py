@@ -74,7 +74,7 @@ class HTTPTransport:
         self.tls_cfg: dict[str, Any] | None = cfg.get("tls")
         self.server_name = str((self.tls_cfg or {}).get("server_name", ""))
         self.ssl: ssl.SSLContext | None = _tls_context(self.tls_cfg) if self.tls_cfg is not None else None
-        self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._sessions: dict[tuple[str, bool], aiohttp.ClientSession] = {}
 
     @classmethod
     def from_json(cls, cfg: dict[str, Any], ctx: Any = None) -> "HTTPTransport":
@@ -84,30 +84,44 @@ class HTTPTransport:
     def scheme(self) -> str:
         return "https" if self.ssl is not None else "http"
 
-    def session(self, unix_path: str = "") -> aiohttp.ClientSession:
-        s = self._sessions.get(unix_path)
+    def session(self, unix_path: str = "", expect_continue: bool = False) -> aiohttp.ClientSession:
+        """The pooled session for an upstream socket; requests with `Expect: 100-continue`
+        get a second session on the same connection pool (see upstream_io.response_class)."""
+        key = (unix_path, expect_continue)
+        s = self._sessions.get(key)
         if s is None or s.closed:
-            common: dict[str, Any] = dict(
-                limit=0, limit_per_host=self.max_conns_per_host,
-                force_close=not self.keepalive,
-            )
-            if self.keepalive:
-                common["keepalive_timeout"] = self.idle_timeout
-            if unix_path:
-                ucls = idle_limited(aiohttp.UnixConnector, self.max_idle_per_host, self.max_idle)
-                conn: aiohttp.BaseConnector = ucls(path=unix_path, **common)
+            if expect_continue:
+                conn = self.session(unix_path).connector
+                assert conn is not None
+                s = self._new_session(conn, owner=False, expect_continue=True)
             else:
-                tcls = idle_limited(aiohttp.TCPConnector, self.max_idle_per_host, self.max_idle)
-                conn = tcls(ssl=self.ssl if self.ssl is not None else False, use_dns_cache=False, **common)
-            s = aiohttp.ClientSession(
-                connector=conn, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(),
-                request_class=continue_request_class(self.expect_continue_timeout),
-                response_class=response_class(self.response_header_timeout),
-                timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept",
-                                                                   "Content-Type"),
-            )
-            self._sessions[unix_path] = s
+                s = self._new_session(self._connector(unix_path), owner=True, expect_continue=False)
+            self._sessions[key] = s
         return s
+
+    def _connector(self, unix_path: str) -> aiohttp.BaseConnector:
+        common: dict[str, Any] = dict(
+            limit=0, limit_per_host=self.max_conns_per_host,
+            force_close=not self.keepalive,
+        )
+        if self.keepalive:
+            common["keepalive_timeout"] = self.idle_timeout
+        if unix_path:
+            ucls = idle_limited(aiohttp.UnixConnector, self.max_idle_per_host, self.max_idle)
+            return ucls(path=unix_path, **common)
+        tcls = idle_limited(aiohttp.TCPConnector, self.max_idle_per_host, self.max_idle)
+        return tcls(ssl=self.ssl if self.ssl is not None else False, use_dns_cache=False, **common)
+
+    def _new_session(self, conn: aiohttp.BaseConnector, owner: bool, expect_continue: bool) -> aiohttp.ClientSession:
+        extra: dict[str, Any] = {}
+        if expect_continue:
+            extra["request_class"] = continue_request_class(self.expect_continue_timeout)
+        return aiohttp.ClientSession(
+            connector=conn, connector_owner=owner, auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            response_class=response_class(self.response_header_timeout, expect_continue),
+            timeout=self.client_timeout(), skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept",
+                                                               "Content-Type"), **extra)
 
     def client_timeout(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=self.dial_timeout or None,
@@ -155,7 +169,8 @@ class HTTPTransport:
         if t.server_name:
             kwargs["server_hostname"] = t.server_name
         try:
-            r = await t.session(di.unix_path).request(
+            expect = hdrs.get("Expect", "").lower() == "100-continue"
+            r = await t.session(di.unix_path, expect).request(
                 method, yarl_url(self.url(di, target)), headers=hdrs, data=data,
                 allow_redirects=False, auto_decompress=decompress, **kwargs)
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as e:

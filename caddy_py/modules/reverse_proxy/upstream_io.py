@@ -33,11 +33,15 @@ def idle_limited(base: type[aiohttp.BaseConnector], per_host: int, total: int = 
     return IdleLimited
 
 
-def response_class(header_timeout: float) -> type[aiohttp.ClientResponse]:
-    """ContinueResponse with a response header timeout (0: none)."""
-    if header_timeout <= 0:
-        return ContinueResponse
-    return type("TimedResponse", (ContinueResponse,), {"header_timeout": header_timeout})
+def response_class(header_timeout: float, expect_continue: bool = False) -> type[aiohttp.ClientResponse]:
+    """The response class for a session: one for `Expect: 100-continue` requests (their own
+    session on the shared pool, so that every other request skips that bookkeeping), and a
+    response header timeout when > 0."""
+    if expect_continue:
+        return type("TimedContinueResponse", (ContinueResponse,), {"header_timeout": max(header_timeout, 0.0)})
+    if header_timeout > 0:
+        return type("TimedResponse", (TimedResponse,), {"header_timeout": header_timeout})
+    return UpstreamClientResponse
 
 
 def continue_request_class(wait: float) -> type[aiohttp.ClientRequest]:
@@ -83,15 +87,9 @@ class _InformationalTap:
         return getattr(self._protocol, name)
 
 
-class ContinueResponse(aiohttp.ClientResponse):
-    """A final response to an `Expect: 100-continue` request that arrives while the body is
-    held back: Go then sends the body anyway when the connection stays open (so it can be
-    reused), and drops it (closing the connection) when the upstream says `Connection: close`
-    (both checked against caddy 2.11.7). Informational responses go to INFORMATIONAL."""
+class UpstreamClientResponse(aiohttp.ClientResponse):
+    """aiohttp's response, handing informational responses to INFORMATIONAL."""
 
-    _starting = False
-    _cleanup_deferred = False
-    _sending_held_body = False
     _upstream_protocol: Any = None
 
     @property  # type: ignore[override]
@@ -106,32 +104,15 @@ class ContinueResponse(aiohttp.ClientResponse):
     def _protocol(self, protocol: Any) -> None:
         self._upstream_protocol = protocol
 
-    header_timeout = 0.0  # Go's ResponseHeaderTimeout (see response_class)
 
-    async def start(self, connection: Any) -> "ContinueResponse":
-        self._starting = True
-        try:
-            if self.header_timeout > 0:
-                await self._start_in_time(connection)
-            else:
-                await super().start(connection)
-        finally:
-            self._starting = False
-        waiter = self._continue
-        if waiter is not None and not waiter.done():
-            self._continue = None
-            if "close" in self.headers.get("Connection", "").lower():
-                waiter.cancel()  # aiohttp's body writer stops there and closes the connection
-            else:
-                waiter.set_result(True)
-                self._sending_held_body = True
-        if self._cleanup_deferred:
-            self._cleanup_writer()
-        return self
+class TimedResponse(UpstreamClientResponse):
+    """The head must come within header_timeout of the request being fully written (the body
+    included), not counting the dial or a wait for a free connection: Go's
+    ResponseHeaderTimeout."""
 
-    async def _start_in_time(self, connection: Any) -> None:
-        """The head must come within header_timeout of the request being fully written (the
-        body included), not counting the dial or a wait for a free connection, as in Go."""
+    header_timeout = 0.0
+
+    async def start(self, connection: Any) -> "TimedResponse":
         loop = asyncio.get_running_loop()
         writer = self._writer
         async with asyncio.timeout(None) as deadline:
@@ -147,6 +128,39 @@ class ContinueResponse(aiohttp.ClientResponse):
             finally:
                 if writer is not None:
                     writer.remove_done_callback(arm)
+        return self
+
+
+class ContinueResponse(TimedResponse):
+    """The response to an `Expect: 100-continue` request. A final answer that arrives while
+    the body is held back: Go then sends the body anyway when the connection stays open (so
+    it can be reused), and drops it (closing the connection) when the upstream says
+    `Connection: close` (both checked against caddy 2.11.7)."""
+
+    _starting = False
+    _cleanup_deferred = False
+    _sending_held_body = False
+
+    async def start(self, connection: Any) -> "ContinueResponse":
+        self._starting = True
+        try:
+            if self.header_timeout > 0:
+                await super().start(connection)
+            else:
+                await UpstreamClientResponse.start(self, connection)
+        finally:
+            self._starting = False
+        waiter = self._continue
+        if waiter is not None and not waiter.done():
+            self._continue = None
+            if "close" in self.headers.get("Connection", "").lower():
+                waiter.cancel()  # aiohttp's body writer stops there and closes the connection
+            else:
+                waiter.set_result(True)
+                self._sending_held_body = True
+        if self._cleanup_deferred:
+            self._cleanup_writer()
+        return self
 
     def _cleanup_writer(self) -> None:
         # aiohttp cancels the body writer once the response ends (a bodiless one inside
