@@ -130,6 +130,12 @@ class _BrokenChunkedBody(StreamReader):
         return super()._read_nowait(n)
 
 
+def _go_resets(data: bytes, line_len: int) -> bool:
+    """Whether Go, answering a new connection's bad request line, closes with bytes it never
+    read (a reset): it peeked GO_H2C_PEEK bytes and the line ended within them."""
+    return 0 < line_len <= GO_H2C_PEEK < len(data)
+
+
 def _receiving(payload: Any) -> bool:
     """A request body still being received (framing errors now are errors in that body)."""
     return (payload is not None and payload is not EMPTY_PAYLOAD and not payload.is_eof()
@@ -165,6 +171,8 @@ class CaddyRequestHandler(RequestHandler):
     caddy_payload: StreamReader | None = None  # the body of the request handed out last
     caddy_bad_body: StreamReader | None = None  # a body whose chunked framing was malformed
 
+    caddy_first_bytes = b""  # a new connection's bytes while its first request is incomplete
+
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         msgs = self._messages
@@ -172,6 +180,22 @@ class CaddyRequestHandler(RequestHandler):
             last = msgs[-1][0]
             if last.__class__ is _ErrInfo or last.version[0] == 0:
                 self._go_request_errors(data)
+        elif self._request_count == 0 and not self._close:
+            self._first_request_line(data)
+
+    def _first_request_line(self, data: bytes) -> None:
+        """A new connection whose first request is still incomplete: a request line without
+        an HTTP version is Go's 400 as soon as Go has peeked its first bytes, where llhttp
+        would wait for a header block (HTTP/0.9)."""
+        head = self.caddy_first_bytes = self.caddy_first_bytes + data
+        end = head.find(b"\n")
+        if end < 0 or len(head) < GO_H2C_PEEK or head[:end].rstrip(b"\r").count(b" ") >= 2:
+            return
+        self._request_count += 1
+        self._close = True  # nothing after this line is parsed
+        self._messages.append(_go_error(GoRequestError("400 Bad Request", _go_resets(head, end + 1))))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     def _go_request_errors(self, data: bytes) -> None:
         """Where llhttp and Go's server part ways on what was just parsed (the last message):
@@ -189,12 +213,14 @@ class CaddyRequestHandler(RequestHandler):
             if line not in data:
                 msgs.append(_go_error(GoRequestError("505 HTTP Version Not Supported: unsupported protocol version")))
                 return
-            # bytes after Go's first peek that its reader never needed stay unread: reset
-            reset = (self._request_count == 1 and data.startswith(line)
-                     and len(line) <= GO_H2C_PEEK < len(data))
+            reset = self._request_count == 1 and data.startswith(line) and _go_resets(data, len(line))
             msgs.append(_go_error(GoRequestError("400 Bad Request", reset)))
             return
         if isinstance(last.exc, GoRequestError):
+            return
+        if (self._request_count == 1 and isinstance(last.exc, (BadHttpMethod, BadStatusLine))
+                and not _GO_VERSION.search(str(last.exc.message)) and _go_resets(data, data.find(b"\n") + 1)):
+            msgs[-1] = _go_error(GoRequestError("400 Bad Request", True))  # a short bad request line
             return
         if self.caddy_bad_body is not None:
             msgs.pop()  # the parser stays broken after a bad body; Go's follow-up is queued

@@ -89,6 +89,9 @@ LONG = b"3\r\nabcdef\r\n0\r\n\r\n"  # chunk longer than its size
 EXCHANGES = [
     pytest.param(b"GET /\r\nHost: x\r\n\r\n", id="http09-request-line"),  # Go: 400, reset (unread bytes)
     pytest.param(b"GET /aaaaaaaaaaaaaaaa\r\nHost: x\r\n\r\n", id="http09-long-line"),  # 400, FIN
+    pytest.param(b"GET /\r\nabcdefg", id="http09-14-bytes"),  # exactly Go's first peek: 400, FIN
+    pytest.param(b"GET /\r\nabcdefgh", id="http09-15-bytes"),  # one byte more than it: reset
+    pytest.param(b"GET\r\n\r\nabcdefghijklmn", id="short-bad-request-line"),  # 400, reset
     pytest.param(b"GET / HTTP/0.9\r\nHost: x\r\n\r\n", id="http09-explicit"),  # 505
     pytest.param(b"GET /r/ HTTP/1.1\r\nHost: x\r\n\r\nGET /\r\nHost: x\r\n\r\n", id="http09-second"),
     # the body error surfaces while proxying: 502; unread -> Connection: close
