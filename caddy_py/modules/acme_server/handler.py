@@ -64,16 +64,17 @@ class ACMEServer:
                         "(allow-all)", extra={"caddy_fields": {
                             "ca": self.ca_id, "allow_wildcard_names": self.policy.allow_wildcards}})
         config = getattr(ctx, "config", None) or {}
-        pki = ((config.get("apps") or {}).get("pki") or {}).get("certificate_authorities") or {}
+        apps = config.get("apps") or {}
+        pki = (apps.get("pki") or {}).get("certificate_authorities") or {}
         ca_cfg = pki.get(self.ca_id)
         if ca_cfg is None and self.ca_id != "local":
             raise ConfigError(f"no certificate authority configured with id: {self.ca_id}")
         inter_life = duration_seconds((ca_cfg or {}).get("intermediate_lifetime")) or \
             INTERMEDIATE_LIFETIME.total_seconds()
-        if self.lifetime >= inter_life:
+        if not (ca_cfg or {}).get("intermediate") and self.lifetime >= inter_life:
             raise ConfigError(f"certificate lifetime ({_go_duration(self.lifetime)}) should be less than "
                               f"intermediate certificate lifetime ({_go_duration(inter_life)})")
-        resolvers = self.resolvers or [str(r) for r in ((config.get("apps") or {}).get("tls") or {}).get("resolvers") or []]
+        resolvers = self.resolvers or [str(r) for r in (apps.get("tls") or {}).get("resolvers") or []]
         try:
             servers = resolver_addresses(resolvers)
         except ValueError as e:
