@@ -141,6 +141,7 @@ def config(up: int, backlog: int) -> callable:
                 + proxied("dt", backlog, "dial_timeout 200ms")
                 + proxied("mc", up, "max_conns_per_host 1")
                 + proxied("idle", up, "keepalive_idle_conns_per_host 1")
+                + proxied("idletotal", up, "keepalive_idle_conns 1")
                 + proxied("ka", up, "keepalive off")
                 + proxied("ect", up, "expect_continue_timeout 300ms")
                 + proxied("plain", up, "dial_timeout 3s")
@@ -285,10 +286,12 @@ async def test_max_conns_per_host_queues_requests_on_one_connection(pair, upstre
         assert len(upstream.conns) == 1, name
 
 
-async def test_idle_connections_beyond_the_per_host_cap_are_closed(pair, upstream):
+@pytest.mark.parametrize("route", ["idle", "idletotal"])
+async def test_idle_connections_beyond_the_cap_are_closed(pair, upstream, route):
+    """keepalive_idle_conns_per_host (per upstream) and keepalive_idle_conns (all upstreams)."""
     for name in SERVERS:
         upstream.reset()
-        tasks = [asyncio.create_task(request(pair.ports[name], "/idle/hold")) for _ in range(3)]
+        tasks = [asyncio.create_task(request(pair.ports[name], f"/{route}/hold")) for _ in range(3)]
         await upstream.wait_requests(3)
         conns = list(upstream.conns)
         assert len(conns) == 3, name
