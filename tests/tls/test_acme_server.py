@@ -379,3 +379,28 @@ async def test_key_change(acme_ca) -> None:
     account, found, gone = await _in_thread(_change_key, directory, root)
     assert found == account
     assert gone.typ == "urn:ietf:params:acme:error:accountDoesNotExist"
+
+
+class _Raw:
+    """A payload the library posts as is (it only calls json_dumps)."""
+
+    def __init__(self, obj: dict[str, Any]) -> None:
+        self.obj = obj
+
+    def json_dumps(self, **_: Any) -> str:
+        return json.dumps(self.obj)
+
+
+def _order_with_dates(directory: str, root: Path, not_after: str) -> messages.Error:
+    acme, _ = _client(directory, root)
+    with pytest.raises(messages.Error) as e:
+        acme.net.post(acme.directory["newOrder"], _Raw({
+            "identifiers": [{"type": "dns", "value": "localhost"}], "notAfter": not_after}))
+    return e.value
+
+
+async def test_requested_validity_outside_the_claims_is_refused(acme_ca) -> None:
+    directory, root = await acme_ca()
+    far = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    err = await _in_thread(_order_with_dates, directory, root, far)
+    assert err.typ == "urn:ietf:params:acme:error:malformed"

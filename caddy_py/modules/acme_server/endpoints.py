@@ -31,6 +31,8 @@ from caddy_py.tls.localca import LocalCA
 
 LOG = logging.getLogger("http.handlers.acme_server")
 JOSE = "application/jose+json"
+MIN_LIFETIME = dt.timedelta(minutes=5)
+MAX_LIFETIME = dt.timedelta(days=365)
 
 
 def _json(status: int, body: Any, headers: dict[str, str], ctype: str = "application/json") -> web.Response:
@@ -247,6 +249,10 @@ class ACMEAPI:
             csrs.BACKDATE if "notBefore" not in payload else dt.timedelta())
         if not_after <= not_before:
             raise Problem("malformed", "notAfter must be after notBefore")
+        span = not_after - not_before
+        if span < MIN_LIFETIME or span > MAX_LIFETIME:  # the provisioner's claims in Caddy
+            raise Problem("malformed", f"requested certificate duration {span} is outside "
+                          f"[{MIN_LIFETIME}, {MAX_LIFETIME}]")
         authz_ids = [self._new_authz(acct, kind, value, t) for kind, value in checked]
         order = Order(new_id(), acct.id, [{"type": k, "value": v} for k, v in checked], t + AUTHZ_LIFETIME,
                       not_before, not_after, authz_ids)
