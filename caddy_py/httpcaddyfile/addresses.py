@@ -70,7 +70,7 @@ def _go_atoi(s: str) -> int:
     return n
 
 
-@dataclass
+@dataclass(slots=True)
 class Address:
     original: str = ""
     scheme: str = ""

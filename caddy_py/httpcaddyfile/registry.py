@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from caddy_py.httpcaddyfile.helper import Helper
 
 
-@dataclass
+@dataclass(slots=True)
 class ConfigValue:
     """One piece of config a directive produces: `cls` says where it goes ("route", "bind",
     "tls.connection_policy", "tls.cert_issuer", "custom_log", "error_route", "named_route", ...)."""

@@ -29,7 +29,7 @@ def encode_matcher_set(ms: MatcherSet) -> dict:
     return {k: ms[k] for k in sorted(ms)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Route:
     matcher_sets: list[MatcherSet] = field(default_factory=list)
     handlers: list[dict] = field(default_factory=list)
