@@ -72,6 +72,9 @@ class Helper(Dispenser):
     """Caddy's httpcaddyfile.Helper: a Dispenser over one directive's tokens plus the adapter
     state a directive may need. `with_dispenser` / sub-helpers share the maps by reference."""
 
+    # one per directive use: slots spare each its own __dict__
+    __slots__ = ("options", "warnings", "matcher_defs", "parent_block", "group_counter", "state", "block_state")
+
     def __init__(
         self,
         tokens: list[Token],
