@@ -23,7 +23,7 @@ class Dispenser:
         self.tokens = tokens
         self.cursor = -1
         self.nesting = 0
-        self.context: dict[str, Any] = {}
+        self.context: dict[str, Any] | None = None  # made on first set: most dispensers never use it
 
     # -- moving -------------------------------------------------------------------------------
     def next(self) -> bool:
@@ -240,13 +240,15 @@ class Dispenser:
 
     # -- context ------------------------------------------------------------------------------
     def set_context(self, key: str, value: Any) -> None:
+        if self.context is None:
+            self.context = {}
         self.context[key] = value
 
     def get_context(self, key: str) -> Any:
-        return self.context.get(key)
+        return self.context.get(key) if self.context else None
 
     def get_context_string(self, key: str) -> str:
-        v = self.context.get(key)
+        v = self.get_context(key)
         return v if isinstance(v, str) else ""
 
     # -- errors (Caddy's wording) -------------------------------------------------------------
