@@ -123,11 +123,19 @@ class _BrokenChunkedBody(StreamReader):
     framing are read as usual, then the read fails (Go's chunked reader does the same)."""
 
     __slots__ = ()
+    error = "malformed chunked encoding"
 
     def _read_nowait(self, n: int) -> bytes:
         if not self._buffer:
-            raise RequestPayloadError("malformed chunked encoding")
+            raise RequestPayloadError(self.error)
         return super()._read_nowait(n)
+
+
+class _TruncatedBody(_BrokenChunkedBody):
+    """A request body the client ended (half-close) before all of it came."""
+
+    __slots__ = ()
+    error = "unexpected EOF"
 
 
 def _go_resets(data: bytes, line_len: int) -> bool:
@@ -183,6 +191,40 @@ class CaddyRequestHandler(RequestHandler):
         elif self._request_count == 0 and not self._close:
             self._first_request_line(data)
 
+    def eof_received(self) -> bool | None:
+        """The client half-closed. Go keeps answering: a request being received or handled
+        still gets its response, a body cut short fails its read (a proxy answers 502), and
+        an incomplete request head gets Go's 400; then the connection closes."""
+        if self._force_close or self._close or self.caddy_hijacked or self._upgraded:
+            return None
+        msgs = self._messages
+        live = msgs[-1][1] if msgs else self.caddy_payload
+        if _receiving(live):
+            live.feed_eof()
+            live.__class__ = _TruncatedBody
+            self._close = True
+            return True
+        try:
+            partial = self._parser is not None and self._parser.feed_eof() is not None
+        except HttpProcessingError:
+            partial = False
+        if partial:
+            self._queue_go_400(False)
+            return True
+        # a request is queued or being handled (or between the two: aiohttp's loop is not
+        # parked on its wait for the next one); a bare connect-and-close has nothing to answer
+        if msgs or self._request_in_progress or (self._request_count > 0 and self._waiter is None):
+            self._close = True
+            return True
+        return None
+
+    def _queue_go_400(self, reset: bool) -> None:
+        self._request_count += 1
+        self._close = True  # nothing after this line is parsed
+        self._messages.append(_go_error(GoRequestError("400 Bad Request", reset)))
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
     def _first_request_line(self, data: bytes) -> None:
         """A new connection whose first request is still incomplete: a request line without
         an HTTP version is Go's 400 as soon as Go has peeked its first bytes, where llhttp
@@ -191,11 +233,7 @@ class CaddyRequestHandler(RequestHandler):
         end = head.find(b"\n")
         if end < 0 or len(head) < GO_H2C_PEEK or head[:end].rstrip(b"\r").count(b" ") >= 2:
             return
-        self._request_count += 1
-        self._close = True  # nothing after this line is parsed
-        self._messages.append(_go_error(GoRequestError("400 Bad Request", _go_resets(head, end + 1))))
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        self._queue_go_400(_go_resets(head, end + 1))
 
     def _go_request_errors(self, data: bytes) -> None:
         """Where llhttp and Go's server part ways on what was just parsed (the last message):

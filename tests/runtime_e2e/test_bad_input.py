@@ -150,10 +150,13 @@ async def test_go_written_error_answers_are_byte_identical(caddy_bin, caddy_env,
             assert await raw_http(pair.ports["py"], data) == want, data[:80]
 
 
-async def exchange(port: int, data: bytes, timeout: float = 5.0) -> tuple[bytes, str]:
-    """Send raw bytes; everything read until the server closes, and how it closed."""
+async def exchange(port: int, data: bytes, timeout: float = 5.0, shut: bool = False) -> tuple[bytes, str]:
+    """Send raw bytes (then half-close if `shut`); everything read until the server closes,
+    and how it closed."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(data)
+    if shut:
+        writer.write_eof()
     got = b""
     try:
         while chunk := await asyncio.wait_for(reader.read(65536), timeout):
@@ -185,6 +188,18 @@ async def test_request_line_and_chunked_body_errors_play_out_as_in_caddy(
             if got != want:
                 differing[case.id] = (want, got)
     assert not differing
+
+
+async def test_requests_then_half_close_are_answered_as_in_caddy(
+        caddy_bin, caddy_env, tmp_path, www, echo_upstream):
+    """The client half-closes after sending: Go still answers what it got (a complete request
+    normally; a versionless line or a torn request line with 400) before it closes."""
+    async with Pair(caddy_bin, tmp_path, caddy_env, site(www, echo_upstream)) as pair:
+        for data in (b"GET /\r\n", b"GE", get(b"/docs/a.txt").replace(b"Connection: close\r\n", b"")):
+            want = outline(*await exchange(pair.ports["caddy"], data, shut=True))
+            got = outline(*await exchange(pair.ports["py"], data, shut=True))
+            assert got == want, (data, want, got)
+        assert want[1] == "eof"
 
 
 async def _recording_upstream(seen: list[bytes], closed: asyncio.Event) -> asyncio.Server:
