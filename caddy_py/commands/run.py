@@ -59,7 +59,7 @@ class _Process:
         self.path = path
         self.adapter = adapter
         self.watch = watch
-        self.runtime = Runtime()
+        self.runtime = Runtime(gc_freeze=True)
         self.reloads = 0
 
     async def reload_file(self, signal_name: str = "") -> None:

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from caddy_py.config.context import ConfigError, Context
+from caddy_py.config.gcfreeze import POLICY as GC_POLICY
 from caddy_py.config.registry import lookup
 
 LOG = logging.getLogger("caddy")
@@ -88,7 +89,8 @@ class Instance:
 
 
 class Runtime:
-    def __init__(self) -> None:
+    def __init__(self, gc_freeze: bool = False) -> None:
+        self.gc_freeze = gc_freeze  # keep loaded configs out of full collections (gcfreeze.py)
         self.current: Instance | None = None
         self.admin: Any = None
         self.lock = asyncio.Lock()
@@ -117,13 +119,19 @@ class Runtime:
             inst.activate()
             _reloaded(True)
             old, self.current = self.current, inst
+            first = old is None
             if self.manage_admin:
                 await self._configure_admin(cfg)
+            if self.gc_freeze:
+                GC_POLICY.config_activated(asyncio.get_running_loop().time(), first=first)
             if old is not None:
                 t = asyncio.get_running_loop().create_task(old.stop())
                 self.stopping.add(t)
                 t.add_done_callback(self.stopping.discard)
-            LOG.info("serving initial configuration" if old is None else "load complete")
+                if self.gc_freeze:
+                    t.add_done_callback(lambda _t: GC_POLICY.config_retired())
+                del old  # this frame must not keep the replaced config alive
+            LOG.info("serving initial configuration" if first else "load complete")
             return inst
 
     @staticmethod

@@ -11,8 +11,9 @@ import pytest
 import uvloop
 
 from caddy_py.config.runtime import Runtime
-from caddy_py.modules.websocket_notifier import gcfreeze, handler, notifier
-from caddy_py.modules.websocket_notifier.gcfreeze import FreezePolicy
+from caddy_py.config import gcfreeze
+from caddy_py.modules.websocket_notifier import handler, notifier
+from caddy_py.config.gcfreeze import FreezePolicy
 from caddy_py.modules.websocket_notifier.hub import HOUSEKEEPING_INTERVAL
 from caddy_py.modules.websocket_notifier.session import Session
 

@@ -23,7 +23,7 @@ from caddy_py.config.usagepool import pool
 from caddy_py.http.handler import Next
 from caddy_py.http.request import Request
 from caddy_py.modules.websocket_notifier import frames, metrics
-from caddy_py.modules.websocket_notifier.gcfreeze import POLICY as GC_POLICY
+from caddy_py.config.gcfreeze import POLICY as GC_POLICY
 from caddy_py.modules.websocket_notifier.notifier import Notifier
 from caddy_py.modules.websocket_notifier.session import Session
 from caddy_py.modules.websocket_notifier.settings import NotifierConfig, parse

@@ -11,7 +11,7 @@ import logging
 from typing import Any, Hashable
 
 from caddy_py.modules.websocket_notifier import frames as f
-from caddy_py.modules.websocket_notifier.gcfreeze import POLICY as GC_POLICY
+from caddy_py.config.gcfreeze import POLICY as GC_POLICY
 from caddy_py.modules.websocket_notifier import shorty_shared
 from caddy_py.modules.websocket_notifier.hub import Close, Fanout, Hub, HubConfig, Send, ToBackend
 from caddy_py.modules.websocket_notifier.session import Session
