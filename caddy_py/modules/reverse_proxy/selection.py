@@ -1,8 +1,9 @@
 """Load-balancing selection policies (`http.reverse_proxy.selection_policies.*`).
 
 Each policy has `select(pool, req) -> Upstream | None` and only returns available upstreams.
-Hash policies use rendezvous (highest random weight) hashing like Caddy, so the choice stays
-stable when upstreams come and go; the hash function itself differs (blake2b, not xxhash).
+Hash policies use rendezvous (highest random weight) hashing with xxHash64 of the upstream's
+dial address followed by the key, as Caddy does: the choice stays stable when upstreams come and
+go, and a key picks the same upstream as it would behind Caddy.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import random
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Any, Sequence
 from urllib.parse import parse_qs
+
+from xxhash import xxh64_intdigest
 
 from caddy_py.config.durations import duration_seconds as seconds
 from caddy_py.config.registry import lookup, register
@@ -37,16 +40,12 @@ def load_policy(cfg: dict[str, Any] | None, ctx: Any = None) -> Any:
     return cls.from_json(cfg, ctx)
 
 
-def _hash(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
 def host_by_hashing(pool: Pool, key: str) -> Upstream | None:
-    best, best_hash = None, -1
+    best, best_hash = None, 0  # Go starts at 0 with a strict >: a zero hash never wins
     for up in pool:
         if not up.available():
             continue
-        h = _hash(up.dial + key)
+        h = xxh64_intdigest((up.dial + key).encode())
         if h > best_hash:
             best, best_hash = up, h
     return best
