@@ -6,6 +6,7 @@ caddyfile_modules.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from caddy_py.caddyfile.dispenser import Dispenser
@@ -34,6 +35,11 @@ from caddy_py.modules.reverse_proxy.upstream_address import (
 )
 
 MATCHER_PREFIX = "@"
+
+# Pure parses, asked again for every site proxying to the same upstream; the ParsedAddr is only
+# read here. (Errors are not cached: each failing use raises again.)
+_parse_upstream = lru_cache(maxsize=4096)(parse_upstream_dial_address)
+_parse_network = lru_cache(maxsize=4096)(parse_network_address)
 
 
 @dataclass
@@ -110,7 +116,7 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
     def append_upstream(address: str) -> None:
         nonlocal common_scheme
         try:
-            pa = parse_upstream_dial_address(address)
+            pa = _parse_upstream(address)
         except UpstreamError as e:
             raise d.err(str(e)) from None
         if pa.scheme == "wss":
@@ -128,7 +134,7 @@ def unmarshal_reverse_proxy(d: Dispenser, rp: ProxyParse) -> None:
             ups.append(_upstream(pa.dial_addr()))
             return
         try:
-            _net, host, start, end = parse_network_address(pa.dial_addr())
+            _net, host, start, end = _parse_network(pa.dial_addr())
         except UpstreamError as e:
             raise d.err(str(e)) from None
         if pa.is_unix() or not pa.ranged_port():
