@@ -63,7 +63,9 @@ def _shape(got: dict[str, list[str]]) -> tuple[Any, ...]:
     version, tid, sid, flags = tp.split("-")
     assert re.fullmatch("[0-9a-f]{32}", tid) and re.fullmatch("[0-9a-f]{16}", sid) and sid != SID
     assert got["X-Vars"] == [f"{tid} {sid}"]
-    return version, "continued" if tid == TID else "new", flags, got["Tracestate"], got["Baggage"]
+    # Go serialises baggage members from a map: their order varies from run to run
+    baggage = [sorted(b.split(",")) for b in got["Baggage"]]
+    return version, "continued" if tid == TID else "new", flags, got["Tracestate"], baggage
 
 
 async def _get(port: int, headers: dict[str, str], session: aiohttp.ClientSession) -> dict[str, list[str]]:
