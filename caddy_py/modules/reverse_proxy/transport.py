@@ -15,7 +15,7 @@ import asyncio
 import base64
 import ssl
 from functools import partial
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from multidict import CIMultiDict
@@ -182,13 +182,9 @@ class HTTPTransport:
             headers.popall("Content-Encoding", None)
             headers.popall("Content-Length", None)
 
-        async def chunks() -> AsyncIterator[bytes]:
-            async for chunk in r.content.iter_any():
-                yield chunk
-
         v = r.version
         return UpstreamResponse(r.status, r.reason or "", f"{v.major}.{v.minor}" if v else "1.1",
-                                headers, chunks(), r.release)
+                                headers, r.content.iter_any(), r.release)
 
     async def _send_upgrade(self, di: DialInfo, method: str, target: str,
                         hdrs: CIMultiDict[str]) -> UpstreamResponse:
