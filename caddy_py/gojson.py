@@ -216,8 +216,46 @@ def _tabs(m: re.Match[str]) -> str:
 def sorted_deep(obj: Any) -> Any:
     """What a round trip through Go's map[string]any does: every object's keys sorted, at every
     depth (lists keep their order), integers past 2**53 as float64. Objects with `to_json` are
-    converted first. Done as a round trip through the C JSON codec (fast, always a fresh copy);
-    anything that codec cannot carry goes the slow way."""
+    converted first. Always a fresh copy of every object and list."""
+    return _sorted_node(obj)
+
+
+def sorted_object(obj: dict, cls: type[dict] = dict) -> dict:
+    """sorted_deep of a dict, the outer object made as `cls` (a dict subclass) directly."""
+    out = cls()
+    for k in sorted(obj):
+        if type(k) is not str:
+            return cls(_sorted_by_c(obj))
+        out[k] = _sorted_node(obj[k])
+    return out
+
+
+_FLOAT_PAST = 1 << 53
+
+
+def _sorted_node(obj: Any) -> Any:
+    """sorted_deep walked in Python for plain JSON data (handler objects are small: cheaper than
+    a C encode and parse per object); anything else (str-less keys, to_json objects, int and
+    str subclasses) goes through the C round trip, which defines the result."""
+    t = type(obj)
+    if t is str or t is bool or obj is None or t is float:
+        return obj
+    if t is dict:
+        out = {}
+        for k in sorted(obj):
+            if type(k) is not str:
+                return _sorted_by_c(obj)
+            out[k] = _sorted_node(obj[k])
+        return out
+    if t is list or t is tuple:
+        return [_sorted_node(v) for v in obj]
+    if t is int:
+        return float(obj) if obj > _FLOAT_PAST or obj < -_FLOAT_PAST else obj
+    return _sorted_by_c(obj)
+
+
+def _sorted_by_c(obj: Any) -> Any:
+    """sorted_deep as a round trip through the C JSON codec; what it cannot carry goes the slow way."""
     if not isinstance(obj, (dict, list, tuple)):
         return _sorted_deep(obj)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from caddy_py.gojson import sorted_deep
+from caddy_py.gojson import sorted_deep, sorted_object
 
 MatcherSet = dict[str, Any]
 
@@ -31,7 +31,7 @@ def json_module_object(value: Any, field_name: str, name: str) -> dict:
         return value.as_handler()
     obj = dict(value.to_json() if hasattr(value, "to_json") else value)
     obj[field_name] = name
-    return SortedHandler(sorted_deep(obj))
+    return sorted_object(obj, SortedHandler)
 
 
 def _sorted_handler(h: Any) -> dict:
