@@ -9,10 +9,11 @@ from typing import Any
 from caddy_py.caddyfile.dispenser import Dispenser
 from caddy_py.caddyfile.errors import CaddyfileError
 from caddy_py.caddyfile.token import Token
+from caddy_py.gojson import sorted_object
 from caddy_py.httpcaddyfile.gosort import slice_stable
 from caddy_py.httpcaddyfile.matchers import matcher_set_from_matcher_token, parse_matcher_definitions
 from caddy_py.httpcaddyfile.registry import DIRECTIVE_ORDER_EXTRA, DIRECTIVES, ConfigValue
-from caddy_py.httpcaddyfile.routes import MatcherSet, Route, Subroute, consolidate_routes, json_module_object
+from caddy_py.httpcaddyfile.routes import MatcherSet, Route, SortedHandler, Subroute, consolidate_routes
 
 MATCHER_PREFIX = "@"
 NAMED_ROUTE_KEY = "named_route"
@@ -163,10 +164,10 @@ class Helper(Dispenser):
             obj = handler.as_handler()
         else:
             obj = handler.to_json() if hasattr(handler, "to_json") else handler
-            name = obj.get("handler")  # json_module_object copies obj
-            if not name:
+            if not obj.get("handler"):
                 raise CaddyfileError("handler object without a 'handler' name")
-            obj = json_module_object(obj, "handler", name)
+            # json_module_object(obj, "handler", obj["handler"]) without its copy to add the name
+            obj = sorted_object(obj, SortedHandler)
         route = Route(matcher_sets=[matcher_set] if matcher_set is not None else [], handlers=[obj])
         return [ConfigValue("route", route)]
 
