@@ -9,7 +9,7 @@ import os
 import struct
 from dataclasses import dataclass
 
-A, AAAA, SRV = 1, 28, 33
+A, AAAA, SRV, TXT = 1, 28, 33, 16
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,12 @@ def parse_answers(msg: bytes, qid: int, qtype: int) -> list[object]:
             prio, weight, port = struct.unpack("!HHH", rdata[:6])
             target, _ = _read_name(msg, off + 6)
             out.append(SRVRecord(prio, weight, port, target))
+        elif rtype == qtype == TXT:  # one record: its character-strings joined
+            parts, i = [], 0
+            while i < len(rdata):
+                parts.append(rdata[i + 1:i + 1 + rdata[i]].decode(errors="replace"))
+                i += 1 + rdata[i]
+            out.append("".join(parts))
         off += rdlen
     return out
 
