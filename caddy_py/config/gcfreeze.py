@@ -40,7 +40,7 @@ from __future__ import annotations
 import gc
 import logging
 
-log = logging.getLogger("http.handlers.websocket_notifier")
+log = logging.getLogger("caddy")  # process-wide, like the runtime's own messages
 
 
 class FreezePolicy:
