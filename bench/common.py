@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +50,17 @@ def save(name: str, results: dict) -> Path:
     results = {"machine": machine(), **results}
     out.write_text(json.dumps(results, indent=2) + "\n")
     return out
+
+
+def stop(p: subprocess.Popen) -> None:
+    """SIGINT (a graceful stop for caddy and caddy-py alike), then kill after 10 s."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def timed_run(cmd: list[str], **kw) -> float:

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import BENCH, caddy_py_command, save  # noqa: E402
+from common import BENCH, caddy_py_command, save, stop  # noqa: E402
 from fanout.procstat import Snapshot, rss_kb  # noqa: E402
-from fanout.processes import Client, free_port, http_json, port_open, start, stop, wait_until  # noqa: E402
+from fanout.processes import Client, free_port, http_json, port_open, start, wait_until  # noqa: E402
 from fanout.report import plot, summary_lines, verdicts  # noqa: E402
 
 HERE = BENCH / "fanout"

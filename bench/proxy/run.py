@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import BENCH, caddy_binary, caddy_py_command, plot_bars, save  # noqa: E402
+from common import BENCH, caddy_binary, caddy_py_command, plot_bars, save, stop  # noqa: E402
 
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
@@ -87,15 +86,6 @@ def wrk(url: str, extra: list[str] | None = None) -> dict:
 def start(cmd: list[str], cwd: Path) -> subprocess.Popen:
     env = dict(os.environ, HOME=str(cwd), XDG_DATA_HOME=str(cwd / "data"), XDG_CONFIG_HOME=str(cwd / "config"))
     return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def stop(p: subprocess.Popen) -> None:
-    p.send_signal(signal.SIGINT)
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
 
 
 def main() -> dict:

@@ -7,14 +7,14 @@ import gc
 import importlib.util
 import random
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-from caddy_py.caddyfile.formatter import format_caddyfile
 from caddy_py.httpcaddyfile.adapter import adapt
 from caddy_py.httpcaddyfile.gosort import slice_stable
 from caddy_py.httpcaddyfile.httptype import _sort_site_blocks, specificity
+
+from .test_fmt_runs import assert_formats_as_caddy_fmt
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,17 +75,7 @@ def test_plain_lines_format_as_caddy_fmt(tmp_path: Path, caddy_bin: str, caddy_e
     rnd = random.Random(11)
     cases = ["\n".join(rnd.choice(LINES) for _ in range(rnd.randint(1, 25))).encode() + rnd.choice([b"", b"\n"])
              for _ in range(150)]
-
-    def caddy_fmt(n: int) -> bytes:
-        path = tmp_path / f"in{n}"
-        path.write_bytes(cases[n])
-        return subprocess.run([caddy_bin, "fmt", str(path)], capture_output=True, env=caddy_env,
-                              timeout=60).stdout  # exit 1 just means "was not formatted"
-
-    with ThreadPoolExecutor(8) as pool:
-        expected = list(pool.map(caddy_fmt, range(len(cases))))
-    for data, want in zip(cases, expected):
-        assert format_caddyfile(data) == want, data
+    assert_formats_as_caddy_fmt(cases, tmp_path, caddy_bin, caddy_env)
 
 
 def test_bench_shape_same_as_caddy(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:

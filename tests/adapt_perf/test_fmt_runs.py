@@ -18,9 +18,9 @@ def inputs(count: int) -> list[bytes]:
     return ["".join(rnd.choice(PIECES) for _ in range(rnd.randint(1, 50))).encode() for _ in range(count)]
 
 
-def test_same_as_caddy_fmt(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
-    cases = inputs(120)
-
+def assert_formats_as_caddy_fmt(cases: list[bytes], tmp_path: Path, caddy_bin: str,
+                                caddy_env: dict[str, str]) -> None:
+    """format_caddyfile gives what the real `caddy fmt` prints, for every input."""
     def caddy_fmt(n: int) -> bytes:
         path = tmp_path / f"in{n}"
         path.write_bytes(cases[n])
@@ -31,3 +31,7 @@ def test_same_as_caddy_fmt(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, 
         expected = list(pool.map(caddy_fmt, range(len(cases))))
     for data, want in zip(cases, expected):
         assert format_caddyfile(data) == want, data
+
+
+def test_same_as_caddy_fmt(tmp_path: Path, caddy_bin: str, caddy_env: dict[str, str]) -> None:
+    assert_formats_as_caddy_fmt(inputs(120), tmp_path, caddy_bin, caddy_env)

@@ -9,6 +9,7 @@ from aiohttp import web
 from yarl import URL
 
 from tests.runtime_core.diff import Pair, Req
+from tests.runtime_proxy.harness import start_upstream as harness_upstream
 
 
 def json_config(routes: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None, **http: Any):
@@ -37,10 +38,4 @@ async def assert_same(pair: Pair, reqs: list[Req], names: tuple[str, ...] = ()) 
 
 async def start_upstream(handler: Any) -> tuple[web.AppRunner, int]:
     """A real aiohttp server on 127.0.0.1 answering every path with `handler`; (runner, port)."""
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return await harness_upstream(handler=handler)

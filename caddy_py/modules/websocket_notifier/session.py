@@ -142,8 +142,7 @@ class Session(asyncio.Protocol):
         self.closed = True
         log.debug("subscriber disconnected", extra={"caddy_fields": {"remote": self.peer}})
         self.out.clear()
-        self._leave_hub()
-        self.notifier.sessions.discard(self)
+        self._leave_hub()  # Notifier.leave also forgets the closed session (and tells the GC policy)
         if self.shorty_out is not None:
             shorty_shared.release(self)
 
